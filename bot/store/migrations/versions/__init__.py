@@ -1,0 +1,1 @@
+"""One module per schema change, applied in `down_revision` order."""

@@ -1,0 +1,165 @@
+"""The store's contract: every database the bot supports must pass these (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import PolicybotError
+from bot.store import SchoolRecord, StaffRecord, StaffSource, StaffStatus, Store
+
+
+def _school(store: Store, school_id: str = "riverside") -> None:
+    with store.transaction() as tx:
+        tx.schools.save(SchoolRecord(id=school_id, name=school_id.title(), timezone="Europe/London"))
+
+
+def _person(**fields: object) -> StaffRecord:
+    base = StaffRecord(id="d.price", school_id="riverside", name="Daniel Price", email="D.Price@Example.org")
+    return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def test_schools_save_get_list(store: Store) -> None:
+    with store.transaction() as tx:
+        saved = tx.schools.save(SchoolRecord(id="riverside", name="Riverside", timezone="Europe/London"))
+        tx.schools.save(
+            SchoolRecord(id="hillside", name="Hillside", timezone="Europe/London", trust_id="nlt")
+        )
+    assert saved.created_at is not None and saved.created_at.tzinfo is not None
+    with store.transaction() as tx:
+        renamed = tx.schools.save(
+            SchoolRecord(id="riverside", name="Riverside Academy", timezone="Europe/London")
+        )
+        assert [s.id for s in tx.schools.list()] == ["hillside", "riverside"]
+        assert tx.schools.get("hillside").trust_id == "nlt"  # type: ignore[union-attr]
+        assert tx.schools.get("nowhere") is None
+    assert renamed.name == "Riverside Academy"
+    assert renamed.created_at == saved.created_at
+    assert (
+        renamed.updated_at is not None
+        and saved.updated_at is not None
+        and renamed.updated_at > saved.updated_at
+    )
+
+
+def test_staff_round_trip(store: Store) -> None:
+    _school(store)
+    person = _person(
+        roles=("dsl", "teacher", "staff"),
+        job_title="Deputy Head",
+        line_manager="a.whitfield",
+        start_date=date(2021, 1, 4),
+        slack_id="U07RAFHUG4A",
+        teams_id="7D836E77-AF67-4461-A416-3207D0944996",
+    )
+    with store.transaction() as tx:
+        added = tx.staff.add(person)
+    with store.transaction() as tx:
+        got = tx.staff.get("d.price")
+    assert got == added
+    assert got is not None
+    assert got.email == "d.price@example.org"  # stored lower-case
+    assert got.teams_id == "7d836e77-af67-4461-a416-3207d0944996"
+    assert got.roles == ("dsl", "teacher", "staff")
+    assert got.start_date == date(2021, 1, 4)
+    assert got.status is StaffStatus.ACTIVE and got.source is StaffSource.SCHOOL_FILE
+    assert got.created_at is not None and got.created_at.tzinfo == UTC
+
+
+def test_update_moves_updated_at_only_on_a_change(store: Store) -> None:
+    _school(store)
+    with store.transaction() as tx:
+        added = tx.staff.add(_person())
+    with store.transaction() as tx:
+        same = tx.staff.update(_person(email="d.price@example.org"))
+        changed = tx.staff.update(_person(status=StaffStatus.ON_LEAVE))
+    assert same.updated_at == added.updated_at
+    assert changed.status is StaffStatus.ON_LEAVE
+    assert (
+        changed.updated_at is not None
+        and added.updated_at is not None
+        and changed.updated_at > added.updated_at
+    )
+    assert changed.created_at == added.created_at
+
+
+def test_add_twice_and_update_unknown_are_errors(store: Store) -> None:
+    _school(store)
+    with store.transaction() as tx:
+        tx.staff.add(_person())
+    with pytest.raises(PolicybotError, match="already stored"), store.transaction() as tx:
+        tx.staff.add(_person())
+    with pytest.raises(PolicybotError, match="no staff member"), store.transaction() as tx:
+        tx.staff.update(_person(id="nobody"))
+
+
+def test_a_failed_transaction_changes_nothing(store: Store) -> None:
+    _school(store)
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.staff.add(_person())
+        raise RuntimeError("boom")
+    with store.transaction() as tx:
+        assert tx.staff.get("d.price") is None
+
+
+def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.staff.add(_person(school_id="no-such-school"))
+
+
+def test_status_is_constrained(store: Store) -> None:
+    _school(store)
+    with pytest.raises(ValueError), store.transaction() as tx:
+        tx.staff.add(_person(status="retired"))  # type: ignore[arg-type]
+
+
+def test_lists_and_current_members(store: Store) -> None:
+    _school(store)
+    _school(store, "hillside")
+    with store.transaction() as tx:
+        tx.staff.add(_person(id="b", school_id="hillside", email=None))
+        tx.staff.add(_person(id="a", email=None))
+        tx.staff.add(_person(id="c", email=None, status=StaffStatus.LEFT))
+        tx.staff.add(_person(id="d", email=None, status=StaffStatus.PENDING))
+        tx.staff.add(_person(id="e", email=None, status=StaffStatus.ON_LEAVE))
+    with store.transaction() as tx:
+        assert [p.id for p in tx.staff.list()] == ["b", "a", "c", "d", "e"]  # by school, then id
+        assert [p.id for p in tx.staff.list(school_id="riverside")] == ["a", "c", "d", "e"]
+        assert [p.id for p in tx.staff.list(statuses=[StaffStatus.PENDING])] == ["d"]
+        assert [p.id for p in tx.staff.current()] == ["b", "a", "e"]
+        assert [p.id for p in tx.staff.current(school_id="riverside")] == ["a", "e"]
+
+
+def test_find_by_email_ignores_case_and_puts_current_staff_first(store: Store) -> None:
+    _school(store)
+    with store.transaction() as tx:
+        tx.staff.add(_person(id="old", status=StaffStatus.LEFT))
+        tx.staff.add(_person(id="new"))
+    with store.transaction() as tx:
+        assert [p.id for p in tx.staff.find_by_email("  D.PRICE@example.ORG ")] == ["new", "old"]
+        assert tx.staff.find_by_email("someone@else.org") == []
+
+
+def test_find_by_platform_id(store: Store) -> None:
+    _school(store)
+    with store.transaction() as tx:
+        tx.staff.add(_person(id="gone", slack_id="U0SAME", status=StaffStatus.LEFT))
+        tx.staff.add(_person(id="here", slack_id="U0SAME", teams_id="6f1c2e4a-93b1-4c0e-9a77-2f5d8e1b0c33"))
+    with store.transaction() as tx:
+        assert tx.staff.find_by_platform_id(platform="slack", user_id="U0SAME").id == "here"  # type: ignore[union-attr]
+        by_teams = tx.staff.find_by_platform_id(
+            platform="teams", user_id="6F1C2E4A-93B1-4C0E-9A77-2F5D8E1B0C33"
+        )
+        assert by_teams is not None and by_teams.id == "here"
+        assert tx.staff.find_by_platform_id(platform="slack", user_id="U0OTHER") is None
+
+
+def test_records_outlive_their_transaction(store: Store) -> None:
+    _school(store)
+    with store.transaction() as tx:
+        tx.staff.add(_person())
+        listed = tx.staff.list()
+    assert listed[0].name == "Daniel Price" and listed[0].current
