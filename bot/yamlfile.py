@@ -52,12 +52,13 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
             hash(key)
         except TypeError as exc:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+                "while constructing a mapping",
+                node.start_mark,
+                "found an unhashable key",
+                key_node.start_mark,
             ) from exc
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
@@ -143,5 +144,6 @@ def validate(model: type[M], data: Any, *, file: str | Path) -> M:
             msg = "unknown field - remove it or check its spelling"
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''} in this file)" if more else ""
-        raise ConfigError(f"{where}: {msg}{suffix}" if where else f"{msg}{suffix}", file=str(file),
-                          line=line_of(data, loc)) from exc
+        raise ConfigError(
+            f"{where}: {msg}{suffix}" if where else f"{msg}{suffix}", file=str(file), line=line_of(data, loc)
+        ) from exc

@@ -120,14 +120,16 @@ def load_policies(directory: str | Path, *, only: list[str] | None = None) -> li
     ids = [p.id for p in policies]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise ConfigError(f"two policy files share the id {', '.join(dup)} - give each its own id",
-                          file=str(directory))
+        raise ConfigError(
+            f"two policy files share the id {', '.join(dup)} - give each its own id", file=str(directory)
+        )
     if only is None:
         return policies
     by_id = {p.id: p for p in policies}
     missing = [i for i in only if i not in by_id]
     if missing:
         raise ConfigError(
-            f"policy {', '.join(missing)} not found in {directory} - known: {', '.join(sorted(by_id)) or 'none'}"
+            f"policy {', '.join(missing)} not found in {directory} - "
+            f"known: {', '.join(sorted(by_id)) or 'none'}"
         )
     return [by_id[i] for i in only]

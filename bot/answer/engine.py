@@ -1,0 +1,413 @@
+"""The answer engine: question in, cited answer (or an honest refusal) out.
+
+How a question is answered:
+1. The text is normalised and expanded with the staff vocabulary (`text.py`).
+2. Risk rules decide whether a child may be at risk now (`risk.py`); if so the reply opens by
+   telling the user to speak to the DSL now, by name, and offers the matching report.
+3. The question is matched against the curated intents' example phrasings (TF-IDF cosine on
+   stems and bigrams, best example and intent centroid together). A confident match answers
+   with the intent's plain-English answer and the clauses that support it: clauses tagged
+   with the intent's topics, ordered by how well they fit the intent's `about` text and the
+   question, with `prefer`red clauses of loaded policies first.
+4. With no confident intent, retrieval over every clause answers with the closest clauses
+   when they are close enough; otherwise the reply says the policies do not cover it and
+   names who to ask. "Out of scope" intents recognise common questions the policies never
+   cover (the wifi password, leave) so that they are refused rather than half-matched.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answer.index import TfIdfIndex, Vector, cosine, features
+from bot.answer.intents import Intent
+from bot.answer.messages import Messages
+from bot.answer.risk import RiskAssessment, RiskRules
+from bot.answer.text import Speller, Vocabulary, clean, content_stems, words
+from bot.policies.model import Clause, Policy
+
+MAX_QUESTION_CHARS = 2000  # longer text is truncated for matching; nobody's question is longer
+
+# Calibrated on development questions and checked on held-out phrasings (see tests/test_answer_engine.py).
+INTENT_THRESHOLD = 0.34
+INTENT_MARGIN_THRESHOLD = 0.30  # a lower score still wins when it is well ahead of the runner-up
+RETRIEVAL_THRESHOLD = 0.30
+COLLEAGUE_REPORT_THRESHOLD = 0.15  # how like a conduct report a message about a colleague must be
+COLLEAGUE_RULE_THRESHOLD = 0.25  # how sure we must be of the rule it breaks to quote that rule too
+ESCALATION_FORMS = ("safeguarding_concern", "staff_conduct_concern")
+
+
+# A question asking what is allowed ("can a teacher follow pupils?") is not a report about a colleague.
+_PERMISSION = re.compile(
+    r"^(?:can|could|may|should|is it|are (?:we|staff|teachers)|am i|do|does|would|what|how)\b"
+)
+
+
+def _quotability(text: str) -> float:
+    """How well a clause stands alone as a quote: a lone list item ("Instagram") or a lead-in
+    ending in a colon ("Colleagues at the school shall:") says little without its neighbours."""
+    factor = min(1.0, len(text.split()) / 8)
+    return factor * 0.5 if text.rstrip().endswith(":") else factor
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """Who the answers name: from the school file, so every school's replies name its own people."""
+
+    school: str
+    dsl: str
+    deputy_dsl: str
+    head: str
+    who_to_ask: str
+    mash: str
+    lado: str
+    police: str = "999"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredClause:
+    clause: Clause
+    title: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.clause
+        return {
+            "policy": c.policy,
+            "title": self.title,
+            "ref": c.ref,
+            "text": c.text,
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass(slots=True)
+class Answer:
+    """What the engine concluded; `text` is exactly what the user is shown."""
+
+    answered: bool
+    escalate: bool
+    form: str | None
+    intent: str | None
+    text: str
+    clauses: list[ScoredClause] = field(default_factory=list)
+    risk: RiskAssessment | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The fixed JSON contract of `policybot ask --json` (DESIGN.md)."""
+        return {
+            "answered": self.answered,
+            "escalate": self.escalate,
+            "form": self.form,
+            "intent": self.intent,
+            "answer": self.text,
+            "clauses": [c.to_json() for c in self.clauses],
+        }
+
+
+class _Prepared:
+    """A piece of text reduced to the features both indexes compare."""
+
+    __slots__ = ("cleaned", "feats")
+
+    def __init__(self, cleaned: str, feats: list[str]) -> None:
+        self.cleaned = cleaned
+        self.feats = feats
+
+
+class AnswerEngine:
+    """Built once per process from policies, intents and rules; `ask` is then cheap."""
+
+    def __init__(
+        self,
+        *,
+        policies: list[Policy],
+        intents: list[Intent],
+        vocabulary: Vocabulary,
+        risk: RiskRules,
+        messages: Messages,
+        contacts: Contacts,
+    ) -> None:
+        self.policies = policies
+        self.intents = intents
+        self.vocabulary = vocabulary
+        self.risk = risk
+        self.messages = messages
+        self.contacts = contacts
+        self._titles = {p.id: p.title for p in policies}
+        self.clauses: list[Clause] = [c for p in policies for c in p.clauses]
+        known = {w for c in self.clauses for w in words(clean(c.text))}
+        known |= {w for i in intents for e in i.examples for w in words(clean(e))}
+        self._speller = Speller(known)
+        self._clause_index = TfIdfIndex(self._prepare(c.text, spell=False).feats for c in self.clauses)
+        self._quality = [_quotability(c.text) for c in self.clauses]
+        self._conduct = next(
+            (
+                n
+                for n, i in enumerate(intents)
+                if i.kind == "question"
+                and i.form == "staff_conduct_concern"
+                and "reporting_concerns" in i.topics
+            ),
+            None,
+        )
+        self._by_topic: dict[str, list[int]] = defaultdict(list)
+        for n, c in enumerate(self.clauses):
+            for t in c.topics:
+                self._by_topic[t].append(n)
+        example_feats: list[list[str]] = []
+        self._example_intent: list[int] = []
+        for n, intent in enumerate(intents):
+            for e in intent.examples:
+                example_feats.append(self._prepare(e, spell=False).feats)
+                self._example_intent.append(n)
+        self._example_index = TfIdfIndex(example_feats)
+        self._centroids = [self._centroid(n) for n in range(len(intents))]
+        self._about = [
+            self._clause_index.vector(self._prepare(f"{i.about} {' '.join(i.examples)}", spell=False).feats)
+            for i in intents
+        ]
+        self._pins = [self._resolve_pins(i) for i in intents]
+
+    # -- preparation -------------------------------------------------------------------------
+    def _prepare(self, text: str, *, spell: bool = True) -> _Prepared:
+        """Features of the text itself (with bigrams) plus those of its vocabulary expansions.
+
+        Each canonical phrase brings its own words and bigrams but is not paired with its
+        neighbours, so "fb" adds "facebook" without inventing pairs like "fb_facebook".
+        """
+        cleaned = clean(text[:MAX_QUESTION_CHARS])
+        toks = words(cleaned)
+        if spell:
+            toks = [self._speller.correct(t) for t in toks]
+        feats = features(content_stems(toks))
+        for phrase in self.vocabulary.expand(" ".join(toks)):
+            feats += features(content_stems(words(phrase)))
+        return _Prepared(cleaned, feats)
+
+    def _centroid(self, n: int) -> Vector:
+        merged: dict[str, float] = defaultdict(float)
+        for vec, owner in zip(self._example_index.vectors, self._example_intent, strict=True):
+            if owner == n:
+                for t, w in vec.items():
+                    merged[t] += w
+        norm = sum(w * w for w in merged.values()) ** 0.5
+        return {t: w / norm for t, w in merged.items()} if norm else {}
+
+    def _resolve_pins(self, intent: Intent) -> list[int]:
+        """Clause positions of an intent's preferred clauses that are among the loaded policies."""
+        found: list[int] = []
+        for pin in intent.prefer:
+            if pin.policy not in self._titles:
+                continue
+            needle = clean(pin.contains)
+            hits = [
+                n for n, c in enumerate(self.clauses) if c.policy == pin.policy and needle in clean(c.text)
+            ]
+            if hits:
+                if hits[0] not in found:
+                    found.append(hits[0])
+            else:
+                print(
+                    f"warning: {intent.file}:{intent.line}: intent {intent.id!r} prefers a clause of "
+                    f"{pin.policy} containing {pin.contains!r}, which is not there; using its topics",
+                    file=sys.stderr,
+                )
+        return found
+
+    # -- matching ----------------------------------------------------------------------------
+    def _intent_scores(self, query: _Prepared) -> list[tuple[float, int]]:
+        qvec = self._example_index.vector(query.feats)
+        best: dict[int, float] = defaultdict(float)
+        for doc, score in self._example_index.search(qvec).items():
+            owner = self._example_intent[doc]
+            best[owner] = max(best[owner], score)
+        scored = [(0.65 * s + 0.35 * cosine(qvec, self._centroids[n]), n) for n, s in best.items()]
+        return sorted(scored, reverse=True)
+
+    def _intent_clauses(self, n: int, query: _Prepared, top: int) -> list[ScoredClause] | None:
+        intent = self.intents[n]
+        candidates = {i for t in intent.topics for i in self._by_topic.get(t, ())}
+        pins = self._pins[n]
+        if not candidates and not pins:
+            return None
+        qvec = self._clause_index.vector(query.feats)
+        about = self._about[n]
+        vectors = self._clause_index.vectors
+        ranked = sorted(
+            (
+                (self._quality[i] * (0.6 * cosine(about, vectors[i]) + 0.4 * cosine(qvec, vectors[i])), i)
+                for i in candidates - set(pins)
+            ),
+            reverse=True,
+        )
+        out = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], 1.0) for i in pins]
+        out += [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in ranked]
+        return out[:top]
+
+    def _retrieve(self, query: _Prepared, top: int) -> list[ScoredClause]:
+        """The closest clauses; one sharing fewer than two words with the question is no match."""
+        qvec = self._clause_index.vector(query.feats)
+        unigrams = {t for t in qvec if "_" not in t}
+        vectors = self._clause_index.vectors
+        hits = sorted(
+            (
+                (s * self._quality[i], i)
+                for i, s in self._clause_index.search(qvec).items()
+                if len(unigrams.intersection(vectors[i])) >= 2
+            ),
+            reverse=True,
+        )[:top]
+        return [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in hits]
+
+    # -- answering ---------------------------------------------------------------------------
+    def ask(self, question: str, *, top: int = 3) -> Answer:
+        """Answer one question; never raises for any text a user can type."""
+        if not question or not question.strip():
+            return Answer(
+                answered=False,
+                escalate=False,
+                form=None,
+                intent=None,
+                text=self.messages.render("empty", self.contacts),
+            )
+        query = self._prepare(question)
+        risk = self.risk.assess(query.cleaned)
+        scored = self._intent_scores(query)
+        if risk.escalate:
+            return self._escalation(query, risk, scored, top)
+        if scored:
+            score, n = scored[0]
+            runner_up = scored[1][0] if len(scored) > 1 else 0.0
+            confident = score >= INTENT_THRESHOLD or (
+                score >= INTENT_MARGIN_THRESHOLD and score - runner_up > 0.1
+            )
+            reporting_colleague = (
+                risk.staff_subject and self._conduct is not None and not _PERMISSION.match(query.cleaned)
+            )
+            if confident and self.intents[n].kind != "escalation":
+                answer = self._from_intent(n, query, top)
+                if reporting_colleague and answer.answered and answer.form is None:
+                    return self._about_a_colleague(answer, query, top)
+                return answer
+            conduct_score = next((s for s, m in scored if m == self._conduct), 0.0)
+            if reporting_colleague and conduct_score >= COLLEAGUE_REPORT_THRESHOLD:
+                rule = None
+                if (
+                    score >= COLLEAGUE_RULE_THRESHOLD
+                    and self.intents[n].in_scope
+                    and not self.intents[n].form
+                ):
+                    rule = self._from_intent(n, query, top)
+                return self._about_a_colleague(rule, query, top)
+        clauses = self._retrieve(query, top)
+        if clauses and clauses[0].score >= RETRIEVAL_THRESHOLD:
+            text = self._compose(self.messages.render("retrieval_intro", self.contacts), clauses)
+            return Answer(answered=True, escalate=False, form=None, intent=None, text=text, clauses=clauses)
+        return self._refusal()
+
+    def _refusal(self) -> Answer:
+        return Answer(
+            answered=False,
+            escalate=False,
+            form=None,
+            intent=None,
+            text=self.messages.render("refusal", self.contacts),
+        )
+
+    def _from_intent(self, n: int, query: _Prepared, top: int) -> Answer:
+        intent = self.intents[n]
+        if not intent.in_scope:
+            answer = self._refusal()
+            answer.intent = intent.id
+            return answer
+        clauses = self._intent_clauses(n, query, top)
+        if clauses is None:
+            print(
+                f"warning: intent {intent.id!r} cites topics none of the loaded policies has "
+                f"({', '.join(intent.topics)}); answering by retrieval",
+                file=sys.stderr,
+            )
+            clauses = self._retrieve(query, top)
+            if not clauses or clauses[0].score < RETRIEVAL_THRESHOLD:
+                return self._refusal()
+        text = self._compose(intent.answer, clauses)
+        return Answer(
+            answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses
+        )
+
+    def _about_a_colleague(self, rule: Answer | None, query: _Prepared, top: int) -> Answer:
+        """Someone describing what a colleague did: the rule it breaks (if one matched) and how to report it.
+
+        The clauses alternate between the rule and the reporting procedure, so both are quoted.
+        """
+        n = self._conduct
+        assert n is not None
+        conduct = self.intents[n]
+        reporting = self._intent_clauses(n, query, top) or []
+        rule_clauses = rule.clauses if rule else []
+        merged: list[ScoredClause] = []
+        for c in (
+            [c for pair in zip(rule_clauses, reporting, strict=False) for c in pair]
+            + rule_clauses
+            + reporting
+        ):
+            if c.clause not in {m.clause for m in merged}:
+                merged.append(c)
+        merged = merged[:top]
+        lead = f"{rule.text.split(chr(10) * 2, 1)[0]}\n\n{conduct.answer}" if rule else conduct.answer
+        return Answer(
+            answered=True,
+            escalate=False,
+            form=conduct.form,
+            intent=rule.intent if rule else conduct.id,
+            text=self._compose(lead, merged),
+            clauses=merged,
+        )
+
+    def _escalation(
+        self, query: _Prepared, risk: RiskAssessment, scored: list[tuple[float, int]], top: int
+    ) -> Answer:
+        staff = risk.staff_subject
+        form = "staff_conduct_concern" if staff else "safeguarding_concern"
+        ranked = [
+            n for _, n in scored if self.intents[n].kind == "escalation" and (self.intents[n].form == form)
+        ]
+        ranked = ranked or [
+            n for n, i in enumerate(self.intents) if i.kind == "escalation" and i.form == form
+        ]
+        head = self.messages.render("escalation_staff" if staff else "escalation", self.contacts)
+        if not ranked:
+            clauses = self._retrieve(query, top)
+            return Answer(
+                answered=True,
+                escalate=True,
+                form=form,
+                intent=None,
+                text=self._compose(head, clauses),
+                clauses=clauses,
+                risk=risk,
+            )
+        n = ranked[0]
+        clauses = self._intent_clauses(n, query, top) or self._retrieve(query, top)
+        text = self._compose(f"{head}\n\n{self.intents[n].answer}", clauses)
+        return Answer(
+            answered=True,
+            escalate=True,
+            form=form,
+            intent=self.intents[n].id,
+            text=text,
+            clauses=clauses,
+            risk=risk,
+        )
+
+    def _compose(self, lead: str, clauses: list[ScoredClause]) -> str:
+        quotes = [
+            self.messages.render("quote", self.contacts, text=c.clause.text, title=c.title, ref=c.clause.ref)
+            for c in clauses[:2]
+        ]
+        return "\n\n".join([lead, *quotes])

@@ -1,0 +1,171 @@
+"""Curated question intents, loaded from `intents/questions/*.yaml` and checked on load.
+
+An intent is what staff mean, not which clause answers it: it cites *topics* (which
+ingestion tags on every clause) and describes the clause it wants in `about`, so a school
+that replaces the shipped policies with its own keeps getting cited answers. `prefer`
+names clauses of known policies by a verbatim snippet; it only orders the answer when
+that policy is loaded and is never required.
+
+    - id: pupil_friend_request
+      examples: ["a pupil sent me a friend request", "yr 9 added me on insta", ...]
+      answer: Don't accept it or reply ...
+      topics: [pupil_contact]
+      about: pupil friend request follow declined reported to the headteacher or DSL
+      prefer: [{policy: kaleidoscope-nsesp, contains: "Any pupil-initiated communication"}]
+      form: pupil_contact
+      scope: in            # `out`: a common question the policies do not cover (refused, who to ask)
+      kind: question       # `escalation`: a child may be at risk now
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.errors import ConfigError
+from bot.yamlfile import LineDict, LineList, load_yaml, validate
+
+FORM_IDS = frozenset(
+    {
+        "pupil_contact",
+        "inappropriate_content",
+        "blocked_content_request",
+        "site_creation_request",
+        "cyberbullying",
+        "safeguarding_concern",
+        "staff_conduct_concern",
+        "family_declaration",
+        "media_enquiry",
+    }
+)
+
+
+class _Pin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy: str
+    contains: str = Field(min_length=8)
+
+
+class _IntentModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    examples: list[str] = Field(min_length=3)
+    answer: str = ""
+    topics: list[str] = []
+    about: str = ""
+    prefer: list[_Pin] = []
+    form: str | None = None
+    scope: Literal["in", "out"] = "in"
+    kind: Literal["question", "escalation"] = "question"
+
+    @field_validator("form")
+    @classmethod
+    def _known_form(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORM_IDS:
+            raise ValueError(f"unknown form {value!r} - use one of {', '.join(sorted(FORM_IDS))}")
+        return value
+
+    @field_validator("examples")
+    @classmethod
+    def _no_blank_examples(cls, value: list[str]) -> list[str]:
+        if any(not e.strip() for e in value):
+            raise ValueError("an example is empty - remove it")
+        return value
+
+
+class _IntentFile(BaseModel):
+    intents: list[_IntentModel]
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    policy: str
+    contains: str
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One thing staff ask about, with the answer and the clauses that support it."""
+
+    id: str
+    examples: tuple[str, ...]
+    answer: str
+    topics: tuple[str, ...]
+    about: str
+    prefer: tuple[Pin, ...]
+    form: str | None
+    scope: str
+    kind: str
+    file: str
+    line: int
+
+    @property
+    def in_scope(self) -> bool:
+        return self.scope == "in"
+
+
+def load_intents(directory: Path, *, known_topics: frozenset[str]) -> list[Intent]:
+    """Every intent in `directory/*.yaml`; unknown topics, duplicate ids and bad fields name file:line."""
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise ConfigError("no intent files found - add at least one *.yaml of intents", file=str(directory))
+    intents: list[Intent] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        data = load_yaml(path)
+        if isinstance(data, LineList):
+            wrapped = LineDict(intents=data)
+            wrapped.line, wrapped.key_lines = data.line, {"intents": data.line}
+            data = wrapped
+        elif not isinstance(data, dict) or "intents" not in data:
+            raise ConfigError("expected a list of intents (each starting with '- id: ...')", file=str(path))
+        model = validate(_IntentFile, data, file=path)
+        lines = data["intents"].item_lines
+        for i, m in enumerate(model.intents):
+            where = f"{path}:{lines[i]}"
+            if m.id in seen:
+                raise ConfigError(
+                    f"intent id {m.id!r} is already used at {seen[m.id]} - rename one",
+                    file=str(path),
+                    line=lines[i],
+                )
+            unknown = [t for t in m.topics if t not in known_topics]
+            if unknown:
+                raise ConfigError(
+                    f"intents[{i}].topics: unknown topic {', '.join(unknown)} - topics are defined in "
+                    "intents/topics.yaml",
+                    file=str(path),
+                    line=lines[i],
+                )
+            if m.scope == "in" and not m.answer.strip():
+                raise ConfigError(
+                    f"intent {m.id!r} has no answer - write the plain-English answer staff see",
+                    file=str(path),
+                    line=lines[i],
+                )
+            if m.scope == "in" and not (m.topics or m.prefer):
+                raise ConfigError(
+                    f"intent {m.id!r} cites nothing - give it topics (and optionally prefer)",
+                    file=str(path),
+                    line=lines[i],
+                )
+            seen[m.id] = where
+            intents.append(
+                Intent(
+                    id=m.id,
+                    examples=tuple(m.examples),
+                    answer=m.answer.strip(),
+                    topics=tuple(m.topics),
+                    about=m.about,
+                    prefer=tuple(Pin(p.policy, p.contains) for p in m.prefer),
+                    form=m.form,
+                    scope=m.scope,
+                    kind=m.kind,
+                    file=str(path),
+                    line=lines[i],
+                )
+            )
+    return intents

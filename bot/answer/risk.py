@@ -1,0 +1,107 @@
+"""Recognising a message that suggests a child may be at risk now.
+
+The rules are data (`intents/risk.yaml`): regular expressions for each kind of signal
+(grooming, self-harm, abuse disclosed, radicalisation, indecent images of a child, an adult
+in a position of trust contacting pupils secretly), for "a child is involved", for "the
+person of concern is staff, a volunteer or a governor" (which routes to the allegations
+process), and for general questions about the policy ("what counts as grooming?"), which
+are answered, not escalated. Patterns, not a statistical model: a DSL can read every rule
+and see why a message escalated, and a missed escalation is the costliest error here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.errors import ConfigError
+from bot.yamlfile import load_yaml, validate
+
+
+class _Signal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    patterns: list[str] = Field(min_length=1)
+    names_child: bool = False
+    urgent_even_if_general: bool = False
+
+
+class _RiskFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    child: list[str] = Field(min_length=1)
+    staff_subject: list[str] = Field(min_length=1)
+    self_description: list[str] = []
+    general_question: list[str] = []
+    signals: dict[str, _Signal] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAssessment:
+    escalate: bool
+    signals: tuple[str, ...]
+    staff_subject: bool
+
+
+def _compile(patterns: list[str], *, file: Path, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error as exc:
+        raise ConfigError(
+            f"{what}: invalid regular expression ({exc}) - fix the pattern", file=str(file)
+        ) from exc
+
+
+class RiskRules:
+    """Compiled risk rules; `assess` works on cleaned (lower-case, normalised) text."""
+
+    def __init__(
+        self,
+        *,
+        child: re.Pattern[str],
+        staff: re.Pattern[str],
+        general: re.Pattern[str] | None,
+        self_description: re.Pattern[str] | None,
+        signals: dict[str, tuple[re.Pattern[str], bool, bool]],
+    ) -> None:
+        self._child = child
+        self._staff = staff
+        self._general = general
+        self._self = self_description
+        self._signals = signals
+
+    @classmethod
+    def load(cls, path: Path) -> RiskRules:
+        model = validate(_RiskFile, load_yaml(path), file=path)
+        return cls(
+            child=_compile(model.child, file=path, what="child"),
+            staff=_compile(model.staff_subject, file=path, what="staff_subject"),
+            general=_compile(model.general_question, file=path, what="general_question")
+            if model.general_question
+            else None,
+            self_description=_compile(model.self_description, file=path, what="self_description")
+            if model.self_description
+            else None,
+            signals={
+                name: (
+                    _compile(s.patterns, file=path, what=f"signals.{name}"),
+                    s.names_child,
+                    s.urgent_even_if_general,
+                )
+                for name, s in model.signals.items()
+            },
+        )
+
+    def assess(self, cleaned: str) -> RiskAssessment:
+        child = bool(self._child.search(cleaned))
+        general = bool(self._general and self._general.search(cleaned))
+        hits = tuple(
+            name
+            for name, (pattern, names_child, always) in self._signals.items()
+            if (names_child or child) and (always or not general) and pattern.search(cleaned)
+        )
+        others = self._self.sub(" ", cleaned) if self._self else cleaned
+        return RiskAssessment(
+            escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others))
+        )

@@ -1,0 +1,147 @@
+"""Turning what staff type into comparable terms.
+
+Staff write "yr 9 lad added me on insta"; policies say "pupil-initiated communication ...
+friend requests". Three steps close most of that gap before any ranking happens:
+
+1. clean-up: Unicode NFKC, zero-width and control characters removed, quotes straightened;
+2. the vocabulary (`intents/vocabulary.yaml`): how staff actually write, mapped to the words
+   policies use. A match *adds* the canonical words, it never removes the user's own, so
+   "my son" still says "son" as well as "pupil";
+3. stems (Snowball) without stop words, plus adjacent-pair bigrams, and misspellings
+   corrected against the words the engine knows (rapidfuzz).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from bot.errors import ConfigError
+from bot.yamlfile import load_yaml, validate
+
+_INVISIBLE = re.compile(
+    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+)
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+_STOP_WORDS_TEXT = (
+    "a about above after again all also am an and any anything are aren't as at be because been before "
+    "being below between both but by can can't could couldn't did didn't do does doesn't doing don't down "
+    "during each few for from further get got had hadn't has hasn't have haven't having he he'd he's her "
+    "here hers herself him himself his how i i'd i'm i've if in into is isn't it it's its itself just "
+    "let's lol me might more most much must mustn't my myself nor of off on once only or other ought our "
+    "ours ourselves out over own please quite really same shall she she'd she's should shouldn't so some "
+    "such than that that's the their theirs them themselves then there there's these they they'd they're "
+    "they've this those through to too under until up us very was wasn't we we'd we're we've were weren't "
+    "what what's whats when where which while who whom why will with won't would wouldn't you you'd "
+    "you're you've your yours yourself yourselves im ive dont cant ok okay yes yeah hi hello thanks thank "
+    "u ur just like bit actually literally basically totally "
+)
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of one lower-case word (cached: the same words recur constantly)."""
+    return _stemmer.stemWord(word)
+
+
+def clean(text: str) -> str:
+    """Lower-case, NFKC-normalised text without invisible characters and with straight quotes."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub(" ", text).translate(_QUOTES)
+    return text.lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of cleaned text, apostrophes kept inside words ("don't")."""
+    return _WORD.findall(text)
+
+
+def content_stems(tokens: Iterable[str]) -> list[str]:
+    """Stems of the tokens that carry meaning."""
+    return [stem(t) for t in tokens if t not in STOP_WORDS and len(t) > 1 or t.isdigit()]
+
+
+class _VocabularyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    patterns: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Vocabulary:
+    """How staff write, mapped onto the words policies use; loaded from YAML.
+
+    `synonyms` maps a canonical phrase to literal variants (matched as whole words);
+    `patterns` maps a canonical phrase to regular expressions (for "year 9s", "y10" ...).
+    """
+
+    def __init__(self, rules: list[tuple[re.Pattern[str], str]]) -> None:
+        self._rules = rules
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        data = load_yaml(path) or {}
+        model = validate(_VocabularyFile, data, file=path)
+        rules: list[tuple[re.Pattern[str], str]] = []
+        for canonical, variants in model.synonyms.items():
+            alternatives = "|".join(re.escape(clean(v)) for v in sorted(variants, key=len, reverse=True))
+            rules.append((re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])"), clean(canonical)))
+        for canonical, regexes in model.patterns.items():
+            for regex in regexes:
+                try:
+                    rules.append((re.compile(regex), clean(canonical)))
+                except re.error as exc:
+                    line = data.get("patterns", {}).key_lines.get(canonical) if data.get("patterns") else None
+                    raise ConfigError(
+                        f"patterns.{canonical}: {regex!r} is not a valid regular expression ({exc})"
+                        " - fix or quote it",
+                        file=str(path),
+                        line=line,
+                    ) from exc
+        return cls(rules)
+
+    def expand(self, cleaned: str) -> list[str]:
+        """The canonical phrases of every variant found in the text (the text itself is not repeated)."""
+        return list(dict.fromkeys(canonical for pattern, canonical in self._rules if pattern.search(cleaned)))
+
+
+class Speller:
+    """Corrects misspelt words against the words the engine knows (policy and example words)."""
+
+    def __init__(self, known_words: Iterable[str]) -> None:
+        self._known = frozenset(known_words)
+        self._choices = sorted(w for w in self._known if len(w) >= 4 and not w.isdigit())
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        if word in self._known or len(word) < 4 or word.isdigit() or word in STOP_WORDS:
+            return word
+        hit = self._cache.get(word)
+        if hit is None:
+            best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=84)
+            hit = best[0] if best else word
+            self._cache[word] = hit
+        return hit

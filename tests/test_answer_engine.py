@@ -1,0 +1,139 @@
+"""The answer engine on the shipped policies: paraphrases, refusals, escalation, robustness.
+
+These phrasings are not in the intents' examples or the development set: they check that
+matching generalises rather than memorises.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer.build import build_engine
+from bot.answer.engine import AnswerEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> AnswerEngine:
+    return build_engine()
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "form"),
+    [
+        (
+            "a kid from yr 8 keeps sending me follow requests on tiktok",
+            "pupil_friend_request",
+            "pupil_contact",
+        ),
+        (
+            "Please advise: a student has attempted to add me as a friend on Facebook.",
+            "pupil_friend_request",
+            "pupil_contact",
+        ),
+        ("can i be mates with the parents of kids in my class on fb", "parents_friends", None),
+        ("my nephew just joined year 3, anything i need to do?", "family_member_pupil", "family_declaration"),
+        ("ex pupil who's 15 wants to follow me on snap", "ex_pupil_under_18", "pupil_contact"),
+    ],
+)
+def test_paraphrases_find_the_intent(
+    engine: AnswerEngine, question: str, intent: str, form: str | None
+) -> None:
+    answer = engine.ask(question)
+    assert answer.answered
+    assert answer.intent == intent
+    assert answer.form == form
+    assert not answer.escalate
+    assert answer.clauses and all(c.clause.text for c in answer.clauses)
+
+
+def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> None:
+    answer = engine.ask("a pupil sent me a friend request")
+    policies = {p.id: p for p in engine.policies}
+    for scored in answer.clauses:
+        clause = policies[scored.clause.policy].clause(scored.clause.ref)
+        assert clause is not None and clause.text == scored.clause.text
+    top = answer.clauses[0]
+    assert f'"{top.clause.text}" - {top.title}, {top.clause.ref}' in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do i get my parking permit renewed",
+        "what time does the canteen close",
+        "when is the year 6 sats week",
+        "who do I ask about my payslip",
+        "the boiler in block c is leaking",
+    ],
+)
+def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert not answer.clauses
+    assert engine.contacts.who_to_ask in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        (
+            "a year 6 girl told me someone she plays fortnite with asked for photos and to keep it secret",
+            "safeguarding_concern",
+        ),
+        ("one of my pupils said he wants to kill himself, he posted it on snapchat", "safeguarding_concern"),
+        (
+            "I'm worried a year 9 is being radicalised, he keeps sharing extremist videos",
+            "safeguarding_concern",
+        ),
+        (
+            "a teacher at our school has been messaging a year 8 girl on snapchat late at night",
+            "staff_conduct_concern",
+        ),
+    ],
+)
+def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
+    answer = engine.ask(question)
+    assert answer.escalate
+    assert answer.form == form
+    first_line = answer.text.split("\n")[0]
+    name = engine.contacts.dsl if form == "safeguarding_concern" else engine.contacts.head
+    assert name in first_line
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's our responsibility under prevent on social media",
+        "what counts as grooming online?",
+        "a pupil sent me a friend request on instagram",
+        "what happens if someone finds porn on a work laptop",
+        "a parent keeps abusing me on facebook",
+    ],
+)
+def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
+    assert not engine.ask(question).escalate
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   \n\t ",
+        "\u200b\u200d",
+        "<!channel> <@U123> [click](http://evil)",
+        "'; DROP TABLE reports; --",
+        "x" * 100_000,
+        "\u202eerom\u202c pupil friend request",
+        "👍👍👍",
+        "\x00\x07\x1b[31m",
+    ],
+)
+def test_hostile_input_never_crashes(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert isinstance(answer.text, str) and answer.text
+    assert len(answer.clauses) <= 3
+
+
+def test_top_k_limits_clauses(engine: AnswerEngine) -> None:
+    assert len(engine.ask("can i post photos of pupils on instagram", top=1).clauses) == 1
+    assert len(engine.ask("can i post photos of pupils on instagram", top=5).clauses) <= 5
