@@ -1,0 +1,124 @@
+"""The `policybot` command line (DESIGN.md fixes `ask`, `ingest`, `reports`, `reminders`, `staff`, `serve`).
+
+Each command imports what it needs inside its handler, so `policybot ask` stays light: it
+never imports the chat SDKs or the database layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.errors import PolicybotError
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from bot.answer.build import build_engine
+
+    if args.top < 1:
+        raise PolicybotError("--top must be 1 or more")
+    if args.batch is None and not args.question:
+        raise PolicybotError(
+            'ask needs a question, e.g. policybot ask "can I follow a parent?", or --batch FILE'
+        )
+    engine = build_engine(policies_dir=args.policies, school_id=args.school)
+    if args.batch is not None:
+        try:
+            lines = Path(args.batch).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            raise PolicybotError(f"cannot read {args.batch}: {exc.strerror} - check the path") from exc
+        questions = [line for line in lines if line.strip()]
+    else:
+        questions = [" ".join(args.question)]
+    out = sys.stdout
+    for question in questions:
+        answer = engine.ask(question, top=args.top)
+        if args.json:
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(answer.text + "\n")
+            if answer.form:
+                out.write(f"\n(I can help you report this: form {answer.form})\n")
+            if len(questions) > 1:
+                out.write("\n---\n")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from bot.ingest import ingest_file, write_policy
+
+    policy = ingest_file(Path(args.file), policy_id=args.id)
+    path = write_policy(policy, out_dir=Path(args.out) if args.out else _policy_dir())
+    print(f"{path}: {policy.title} - {len(policy.clauses)} clauses")
+    return 0
+
+
+def _policy_dir() -> Path:
+    from bot import paths
+
+    return paths.policy_dir()
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from bot.check import run_checks
+
+    return run_checks(out=sys.stdout)
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from bot.channels.console import run_console
+
+    return run_console(as_staff=args.as_staff, policies_dir=args.policies)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policybot", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--policies",
+        type=Path,
+        default=None,
+        help="answer from every policy file in DIR instead of those the school applies",
+    )
+    parser.add_argument(
+        "--school", default=None, help="in a trust: the school id to answer for (default: first)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or --batch FILE) from the policies")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--top", type=int, default=3, help="at most K clauses (default 3)")
+    ask.add_argument("--batch", type=Path, help="a file with one question per line")
+    ask.set_defaults(handler=_cmd_ask)
+
+    ingest = sub.add_parser("ingest", help="turn a .txt/.md/.pdf/.docx policy into a structured policy file")
+    ingest.add_argument("file")
+    ingest.add_argument("--id", required=True, help="the policy id, e.g. kaleidoscope-2024")
+    ingest.add_argument("--out", help="output folder (default policy_text/)")
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    check = sub.add_parser("check", help="validate every YAML file and the school configuration")
+    check.set_defaults(handler=_cmd_check)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--as", dest="as_staff", default=None, help="the staff id you are (default: the first)")
+    chat.set_defaults(handler=_cmd_chat)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except PolicybotError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
