@@ -54,6 +54,27 @@ def _quotability(text: str) -> float:
     return factor * 0.5 if text.rstrip().endswith(":") else factor
 
 
+# A clause whose subject is someone other than staff ("Pupils will not ...", "Parents are able
+# to ...") answers a staff question only when the intent is about those people.
+_SUBJECT = re.compile(r"^(?:any |all )?(pupils?|students?|children|parents?|carers?)\b", re.IGNORECASE)
+OTHER_SUBJECT_FACTOR = 0.75
+# How much an intent's description of its clauses counts against the question's own words.
+ABOUT_WEIGHT = 0.7
+APPENDIX_FACTOR = 0.8
+
+
+def _subject_fit(clause: Clause, about: str) -> float:
+    """Down-weights appendix forms, and clauses addressed to pupils or parents when the intent is not."""
+    factor = APPENDIX_FACTOR if _APPENDIX.match(clause.ref) else 1.0
+    match = _SUBJECT.match(clause.text)
+    if match and match.group(1).lower().rstrip("s")[:5] not in about:
+        factor *= OTHER_SUBJECT_FACTOR
+    return factor
+
+
+_APPENDIX = re.compile(r"^[A-Z](?:¶|\(|$)")
+
+
 @dataclass(frozen=True, slots=True)
 class Contacts:
     """Who the answers name: from the school file, so every school's replies name its own people."""
@@ -167,11 +188,15 @@ class AnswerEngine:
                 self._example_intent.append(n)
         self._example_index = TfIdfIndex(example_feats)
         self._centroids = [self._centroid(n) for n in range(len(intents))]
+        # The intent's description of its clauses counts twice as much as its examples.
         self._about = [
-            self._clause_index.vector(self._prepare(f"{i.about} {' '.join(i.examples)}", spell=False).feats)
+            self._clause_index.vector(
+                self._prepare(f"{i.about} {i.about} {' '.join(i.examples)}", spell=False).feats
+            )
             for i in intents
         ]
         self._pins = [self._resolve_pins(i) for i in intents]
+        self._about_text = [clean(i.about) for i in intents]
 
     # -- preparation -------------------------------------------------------------------------
     def _prepare(self, text: str, *, spell: bool = True) -> _Prepared:
@@ -240,7 +265,15 @@ class AnswerEngine:
         vectors = self._clause_index.vectors
         ranked = sorted(
             (
-                (self._quality[i] * (0.6 * cosine(about, vectors[i]) + 0.4 * cosine(qvec, vectors[i])), i)
+                (
+                    self._quality[i]
+                    * _subject_fit(self.clauses[i], self._about_text[n])
+                    * (
+                        ABOUT_WEIGHT * cosine(about, vectors[i])
+                        + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])
+                    ),
+                    i,
+                )
                 for i in candidates - set(pins)
             ),
             reverse=True,

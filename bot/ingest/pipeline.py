@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -27,20 +28,28 @@ def ingest_file(path: Path, *, policy_id: str, tagger: TopicTagger | None = None
     unreadable or empty document, or one in which no clauses can be found.
     """
     if not _ID_RE.match(policy_id):
-        raise IngestError(f"policy id {policy_id!r} is not valid - use lower-case letters, digits, '-' "
-                          "and '_', e.g. kaleidoscope-2024")
+        raise IngestError(
+            f"policy id {policy_id!r} is not valid - use lower-case letters, digits, '-' "
+            "and '_', e.g. kaleidoscope-2024"
+        )
     path = Path(path)
     source = read_document(path)
     stream, toc = strip_blocks(strip_page_furniture(source.pages))
     doc = outline(segment(stream, whole_paragraphs=source.whole_paragraphs), toc=toc)
     if not doc.clauses:
-        raise IngestError(f"{path.name}: no policy text found after removing headings and page furniture - "
-                          "check that the file is the policy itself")
+        raise IngestError(
+            f"{path.name}: no policy text found after removing headings and page furniture - "
+            "check that the file is the policy itself"
+        )
     tagger = tagger or TopicTagger.load()
-    clauses = [
-        Clause(policy=policy_id, ref=c.ref, text=c.text, path=c.path, topics=tagger.tag(c.text, path=c.path))
-        for c in doc.clauses
-    ]
+    clauses = _inherit_lead_in_topics(
+        [
+            Clause(
+                policy=policy_id, ref=c.ref, text=c.text, path=c.path, topics=tagger.tag(c.text, path=c.path)
+            )
+            for c in doc.clauses
+        ]
+    )
     body = "\n".join(c.text for c in clauses)
     return Policy(
         id=policy_id,
@@ -52,6 +61,26 @@ def ingest_file(path: Path, *, policy_id: str, tagger: TopicTagger | None = None
     )
 
 
+_LAST_GROUP = re.compile(r"\([^()]*\)$")
+
+
+def _inherit_lead_in_topics(clauses: list[Clause]) -> list[Clause]:
+    """Items under a lead-in ("... duties under Keeping Children Safe as these relate to:") share its topics.
+
+    A list item often makes sense only with its lead-in, so it is found by the lead-in's topics
+    too. The parent of `4.1(15)(b3)` is `4.1(15)`; only a parent ending in a colon passes its
+    topics down, because only a lead-in is read together with its items.
+    """
+    by_ref = {c.ref: c for c in clauses}
+    out: list[Clause] = []
+    for c in clauses:
+        parent = by_ref.get(_LAST_GROUP.sub("", c.ref)) if _LAST_GROUP.search(c.ref) else None
+        if parent is not None and parent.text.rstrip().endswith(":"):
+            c = replace(c, topics=tuple(dict.fromkeys((*c.topics, *parent.topics))))
+        out.append(c)
+    return out
+
+
 def write_policy(policy: Policy, *, out_dir: Path) -> Path:
     """Write `<out_dir>/<id>.yaml` (creating the folder) in the format `bot.policies.loader` reads."""
     out_dir = Path(out_dir)
@@ -61,6 +90,7 @@ def write_policy(policy: Policy, *, out_dir: Path) -> Path:
         text = yaml.safe_dump(policy.to_dict(), sort_keys=False, allow_unicode=True, width=100000)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise IngestError(f"cannot write the policy file in {out_dir}: {exc.strerror} - choose a writable "
-                          "folder with --out") from exc
+        raise IngestError(
+            f"cannot write the policy file in {out_dir}: {exc.strerror} - choose a writable folder with --out"
+        ) from exc
     return path
