@@ -11,8 +11,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import PolicybotError
+
+if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
+    from bot.store import Store
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -74,6 +78,43 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     return run_console(as_staff=args.as_staff, policies_dir=args.policies)
 
 
+def open_synced_store() -> Store:
+    """The database, migrated, with the school file's staff loaded: every command that uses data starts here."""
+    from bot.school import load_school
+    from bot.staff import sync_from_school
+    from bot.store import open_store
+
+    store = open_store()
+    sync_from_school(store, config=load_school())
+    return store
+
+
+def _cmd_staff_list(args: argparse.Namespace) -> int:
+    from bot.staff import list_staff
+
+    for person in list_staff(open_synced_store(), school_id=args.school):
+        if args.json:
+            print(json.dumps(person, ensure_ascii=False))
+        else:
+            print(f"{person['id']:<16} {person['name']:<28} {', '.join(person['roles'])}")
+    return 0
+
+
+def _cmd_staff_import(args: argparse.Namespace) -> int:
+    from bot.staff import import_csv
+
+    report = import_csv(open_synced_store(), Path(args.file), school_id=args.school)
+    data = report.to_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        for key, value in data.items():
+            if value:
+                shown = ", ".join(value) if isinstance(value, list) else value
+                print(f"{key.replace('_', ' ')}: {shown}")
+    return 1 if report.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policybot", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -106,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in the terminal")
     chat.add_argument("--as", dest="as_staff", default=None, help="the staff id you are (default: the first)")
     chat.set_defaults(handler=_cmd_chat)
+
+    staff = sub.add_parser("staff", help="the staff directory").add_subparsers(
+        dest="staff_command", required=True
+    )
+    listing = staff.add_parser("list", help="one line (or JSON object) per current member of staff")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_cmd_staff_list)
+    importing = staff.add_parser("import", help="import a CSV export of the school's MIS")
+    importing.add_argument("file")
+    importing.add_argument("--json", action="store_true")
+    importing.set_defaults(handler=_cmd_staff_import)
     return parser
 
 
