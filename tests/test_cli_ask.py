@@ -15,9 +15,7 @@ CLAUSE_KEYS = {"policy", "title", "ref", "text", "score"}
 
 
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, check=check
-    )
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=ROOT, check=check)
 
 
 def test_ask_json_contract() -> None:
@@ -50,12 +48,8 @@ def test_batch_one_object_per_line_in_order(tmp_path: Path) -> None:
 
 
 def test_policies_dir_answers_from_those_files_only(tmp_path: Path) -> None:
-    (tmp_path / "kaleidoscope-2024.yaml").write_text(
-        (ROOT / "policy_text" / "kaleidoscope-2024.yaml").read_text()
-    )
-    data = json.loads(
-        run("--policies", str(tmp_path), "ask", "--json", "a pupil sent me a friend request").stdout
-    )
+    (tmp_path / "kaleidoscope-2024.yaml").write_text((ROOT / "policy_text" / "kaleidoscope-2024.yaml").read_text())
+    data = json.loads(run("--policies", str(tmp_path), "ask", "--json", "a pupil sent me a friend request").stdout)
     assert data["answered"]
     assert {c["policy"] for c in data["clauses"]} == {"kaleidoscope-2024"}
 
@@ -71,11 +65,37 @@ def test_ask_does_not_import_chat_sdks_or_database() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize(
-    "args", [["ask"], ["ask", "--top", "0", "x"], ["ask", "--batch", "/nonexistent", "--json"]]
-)
+@pytest.mark.parametrize("args", [["ask"], ["ask", "--top", "0", "x"], ["ask", "--batch", "/nonexistent", "--json"]])
 def test_usage_errors_are_clear(args: list[str]) -> None:
     proc = run(*args, check=False)
     assert proc.returncode == 2
     assert proc.stderr.startswith("policybot: ")
     assert "Traceback" not in proc.stderr
+
+
+def test_engine_cache_is_rebuilt_when_an_input_changes(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    home = tmp_path / "home"
+    for name in ("intents", "policy_text", "school"):
+        shutil.copytree(ROOT / name, home / name)
+    env = {**os.environ, "POLICYBOT_HOME": str(home)}
+
+    def ask() -> dict:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "--json", "can i add colleagues on facebook"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        return json.loads(proc.stdout)
+
+    first = ask()
+    assert list((home / "var" / "cache").glob("engine-*.pickle"))
+    assert ask() == first  # served from the cache
+    intents = home / "intents" / "questions" / "a_people.yaml"
+    intents.write_text(intents.read_text().replace("You can, but be cautious:", "Yes, with care:"))
+    assert ask()["answer"].startswith("Yes, with care:")

@@ -42,9 +42,7 @@ ESCALATION_FORMS = ("safeguarding_concern", "staff_conduct_concern")
 
 
 # A question asking what is allowed ("can a teacher follow pupils?") is not a report about a colleague.
-_PERMISSION = re.compile(
-    r"^(?:can|could|may|should|is it|are (?:we|staff|teachers)|am i|do|does|would|what|how)\b"
-)
+_PERMISSION = re.compile(r"^(?:can|could|may|should|is it|are (?:we|staff|teachers)|am i|do|does|would|what|how)\b")
 
 
 def _quotability(text: str) -> float:
@@ -161,7 +159,8 @@ class AnswerEngine:
         self.contacts = contacts
         self._titles = {p.id: p.title for p in policies}
         self.clauses: list[Clause] = [c for p in policies for c in p.clauses]
-        known = {w for c in self.clauses for w in words(clean(c.text))}
+        self._cleaned = [clean(c.text) for c in self.clauses]
+        known = {w for text in self._cleaned for w in words(text)}
         known |= {w for i in intents for e in i.examples for w in words(clean(e))}
         self._speller = Speller(known)
         self._clause_index = TfIdfIndex(self._prepare(c.text, spell=False).feats for c in self.clauses)
@@ -170,9 +169,7 @@ class AnswerEngine:
             (
                 n
                 for n, i in enumerate(intents)
-                if i.kind == "question"
-                and i.form == "staff_conduct_concern"
-                and "reporting_concerns" in i.topics
+                if i.kind == "question" and i.form == "staff_conduct_concern" and "reporting_concerns" in i.topics
             ),
             None,
         )
@@ -190,9 +187,7 @@ class AnswerEngine:
         self._centroids = [self._centroid(n) for n in range(len(intents))]
         # The intent's description of its clauses counts twice as much as its examples.
         self._about = [
-            self._clause_index.vector(
-                self._prepare(f"{i.about} {i.about} {' '.join(i.examples)}", spell=False).feats
-            )
+            self._clause_index.vector(self._prepare(f"{i.about} {i.about} {' '.join(i.examples)}", spell=False).feats)
             for i in intents
         ]
         self._pins = [self._resolve_pins(i) for i in intents]
@@ -230,9 +225,7 @@ class AnswerEngine:
             if pin.policy not in self._titles:
                 continue
             needle = clean(pin.contains)
-            hits = [
-                n for n, c in enumerate(self.clauses) if c.policy == pin.policy and needle in clean(c.text)
-            ]
+            hits = [n for n, c in enumerate(self.clauses) if c.policy == pin.policy and needle in self._cleaned[n]]
             if hits:
                 if hits[0] not in found:
                     found.append(hits[0])
@@ -268,10 +261,7 @@ class AnswerEngine:
                 (
                     self._quality[i]
                     * _subject_fit(self.clauses[i], self._about_text[n])
-                    * (
-                        ABOUT_WEIGHT * cosine(about, vectors[i])
-                        + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])
-                    ),
+                    * (ABOUT_WEIGHT * cosine(about, vectors[i]) + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])),
                     i,
                 )
                 for i in candidates - set(pins)
@@ -316,9 +306,7 @@ class AnswerEngine:
         if scored:
             score, n = scored[0]
             runner_up = scored[1][0] if len(scored) > 1 else 0.0
-            confident = score >= INTENT_THRESHOLD or (
-                score >= INTENT_MARGIN_THRESHOLD and score - runner_up > 0.1
-            )
+            confident = score >= INTENT_THRESHOLD or (score >= INTENT_MARGIN_THRESHOLD and score - runner_up > 0.1)
             reporting_colleague = (
                 risk.staff_subject and self._conduct is not None and not _PERMISSION.match(query.cleaned)
             )
@@ -330,11 +318,7 @@ class AnswerEngine:
             conduct_score = next((s for s, m in scored if m == self._conduct), 0.0)
             if reporting_colleague and conduct_score >= COLLEAGUE_REPORT_THRESHOLD:
                 rule = None
-                if (
-                    score >= COLLEAGUE_RULE_THRESHOLD
-                    and self.intents[n].in_scope
-                    and not self.intents[n].form
-                ):
+                if score >= COLLEAGUE_RULE_THRESHOLD and self.intents[n].in_scope and not self.intents[n].form:
                     rule = self._from_intent(n, query, top)
                 return self._about_a_colleague(rule, query, top)
         clauses = self._retrieve(query, top)
@@ -369,9 +353,7 @@ class AnswerEngine:
             if not clauses or clauses[0].score < RETRIEVAL_THRESHOLD:
                 return self._refusal()
         text = self._compose(intent.answer, clauses)
-        return Answer(
-            answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses
-        )
+        return Answer(answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses)
 
     def _about_a_colleague(self, rule: Answer | None, query: _Prepared, top: int) -> Answer:
         """Someone describing what a colleague did: the rule it breaks (if one matched) and how to report it.
@@ -384,11 +366,7 @@ class AnswerEngine:
         reporting = self._intent_clauses(n, query, top) or []
         rule_clauses = rule.clauses if rule else []
         merged: list[ScoredClause] = []
-        for c in (
-            [c for pair in zip(rule_clauses, reporting, strict=False) for c in pair]
-            + rule_clauses
-            + reporting
-        ):
+        for c in [c for pair in zip(rule_clauses, reporting, strict=False) for c in pair] + rule_clauses + reporting:
             if c.clause not in {m.clause for m in merged}:
                 merged.append(c)
         merged = merged[:top]
@@ -402,17 +380,11 @@ class AnswerEngine:
             clauses=merged,
         )
 
-    def _escalation(
-        self, query: _Prepared, risk: RiskAssessment, scored: list[tuple[float, int]], top: int
-    ) -> Answer:
+    def _escalation(self, query: _Prepared, risk: RiskAssessment, scored: list[tuple[float, int]], top: int) -> Answer:
         staff = risk.staff_subject
         form = "staff_conduct_concern" if staff else "safeguarding_concern"
-        ranked = [
-            n for _, n in scored if self.intents[n].kind == "escalation" and (self.intents[n].form == form)
-        ]
-        ranked = ranked or [
-            n for n, i in enumerate(self.intents) if i.kind == "escalation" and i.form == form
-        ]
+        ranked = [n for _, n in scored if self.intents[n].kind == "escalation" and (self.intents[n].form == form)]
+        ranked = ranked or [n for n, i in enumerate(self.intents) if i.kind == "escalation" and i.form == form]
         head = self.messages.render("escalation_staff" if staff else "escalation", self.contacts)
         if not ranked:
             clauses = self._retrieve(query, top)

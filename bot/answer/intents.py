@@ -21,63 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.errors import ConfigError
-from bot.yamlfile import LineDict, LineList, load_yaml, validate
-
-FORM_IDS = frozenset(
-    {
-        "pupil_contact",
-        "inappropriate_content",
-        "blocked_content_request",
-        "site_creation_request",
-        "cyberbullying",
-        "safeguarding_concern",
-        "staff_conduct_concern",
-        "family_declaration",
-        "media_enquiry",
-    }
-)
-
-
-class _Pin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    policy: str
-    contains: str = Field(min_length=8)
-
-
-class _IntentModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    examples: list[str] = Field(min_length=3)
-    answer: str = ""
-    topics: list[str] = []
-    about: str = ""
-    prefer: list[_Pin] = []
-    form: str | None = None
-    scope: Literal["in", "out"] = "in"
-    kind: Literal["question", "escalation"] = "question"
-
-    @field_validator("form")
-    @classmethod
-    def _known_form(cls, value: str | None) -> str | None:
-        if value is not None and value not in FORM_IDS:
-            raise ValueError(f"unknown form {value!r} - use one of {', '.join(sorted(FORM_IDS))}")
-        return value
-
-    @field_validator("examples")
-    @classmethod
-    def _no_blank_examples(cls, value: list[str]) -> list[str]:
-        if any(not e.strip() for e in value):
-            raise ValueError("an example is empty - remove it")
-        return value
-
-
-class _IntentFile(BaseModel):
-    intents: list[_IntentModel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +54,9 @@ class Intent:
 
 def load_intents(directory: Path, *, known_topics: frozenset[str]) -> list[Intent]:
     """Every intent in `directory/*.yaml`; unknown topics, duplicate ids and bad fields name file:line."""
+    from bot.answer.schemas import IntentFile
+    from bot.yamlfile import LineDict, LineList, load_yaml, validate
+
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise ConfigError("no intent files found - add at least one *.yaml of intents", file=str(directory))
@@ -122,7 +70,7 @@ def load_intents(directory: Path, *, known_topics: frozenset[str]) -> list[Inten
             data = wrapped
         elif not isinstance(data, dict) or "intents" not in data:
             raise ConfigError("expected a list of intents (each starting with '- id: ...')", file=str(path))
-        model = validate(_IntentFile, data, file=path)
+        model = validate(IntentFile, data, file=path)
         lines = data["intents"].item_lines
         for i, m in enumerate(model.intents):
             where = f"{path}:{lines[i]}"

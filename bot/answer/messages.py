@@ -12,10 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.errors import ConfigError
-from bot.yamlfile import load_yaml, validate
 
 if TYPE_CHECKING:
     from bot.answer.engine import Contacts
@@ -36,18 +33,17 @@ _FIELDS = {
 }
 
 
-class _MessagesFile(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class Messages:
     def __init__(self, templates: dict[str, str]) -> None:
         self._templates = templates
 
     @classmethod
     def load(cls, path: Path) -> Messages:
+        from bot.answer.schemas import MessagesFile
+        from bot.yamlfile import load_yaml, validate
+
         data = load_yaml(path) or {}
-        validate(_MessagesFile, data, file=path)
+        validate(MessagesFile, data, file=path)
         for key in REQUIRED:
             if not isinstance(data.get(key), str):
                 raise ConfigError(
@@ -60,8 +56,7 @@ class Messages:
             unknown = names - _FIELDS
             if unknown:
                 raise ConfigError(
-                    f"{key}: unknown placeholder {{{', '.join(sorted(unknown))}}} - use "
-                    f"{', '.join(sorted(_FIELDS))}",
+                    f"{key}: unknown placeholder {{{', '.join(sorted(unknown))}}} - use {', '.join(sorted(_FIELDS))}",
                     file=str(path),
                     line=data.key_lines.get(key),
                 )

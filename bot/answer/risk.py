@@ -15,26 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from bot.errors import ConfigError
-from bot.yamlfile import load_yaml, validate
-
-
-class _Signal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    patterns: list[str] = Field(min_length=1)
-    names_child: bool = False
-    urgent_even_if_general: bool = False
-
-
-class _RiskFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    child: list[str] = Field(min_length=1)
-    staff_subject: list[str] = Field(min_length=1)
-    self_description: list[str] = []
-    general_question: list[str] = []
-    signals: dict[str, _Signal] = Field(min_length=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +29,7 @@ def _compile(patterns: list[str], *, file: Path, what: str) -> re.Pattern[str]:
     try:
         return re.compile("|".join(f"(?:{p})" for p in patterns))
     except re.error as exc:
-        raise ConfigError(
-            f"{what}: invalid regular expression ({exc}) - fix the pattern", file=str(file)
-        ) from exc
+        raise ConfigError(f"{what}: invalid regular expression ({exc}) - fix the pattern", file=str(file)) from exc
 
 
 class RiskRules:
@@ -73,7 +52,10 @@ class RiskRules:
 
     @classmethod
     def load(cls, path: Path) -> RiskRules:
-        model = validate(_RiskFile, load_yaml(path), file=path)
+        from bot.answer.schemas import RiskFile
+        from bot.yamlfile import load_yaml, validate
+
+        model = validate(RiskFile, load_yaml(path), file=path)
         return cls(
             child=_compile(model.child, file=path, what="child"),
             staff=_compile(model.staff_subject, file=path, what="staff_subject"),
@@ -102,6 +84,4 @@ class RiskRules:
             if (names_child or child) and (always or not general) and pattern.search(cleaned)
         )
         others = self._self.sub(" ", cleaned) if self._self else cleaned
-        return RiskAssessment(
-            escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others))
-        )
+        return RiskAssessment(escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others)))

@@ -20,15 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
-from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from bot.errors import ConfigError
-from bot.yamlfile import load_yaml, validate
 
-_INVISIBLE = re.compile(
-    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
-)
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -85,47 +81,55 @@ def content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if t not in STOP_WORDS and len(t) > 1 or t.isdigit()]
 
 
-class _VocabularyFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    synonyms: dict[str, list[str]] = Field(default_factory=dict)
-    patterns: dict[str, list[str]] = Field(default_factory=dict)
-
-
 class Vocabulary:
     """How staff write, mapped onto the words policies use; loaded from YAML.
 
-    `synonyms` maps a canonical phrase to literal variants (matched as whole words);
+    `synonyms` maps a canonical phrase to literal variants, looked up as runs of whole words
+    (a dictionary lookup per word run, so a long list costs nothing per question);
     `patterns` maps a canonical phrase to regular expressions (for "year 9s", "y10" ...).
     """
 
-    def __init__(self, rules: list[tuple[re.Pattern[str], str]]) -> None:
-        self._rules = rules
+    def __init__(self, variants: dict[str, str], patterns: list[tuple[re.Pattern[str], str]]) -> None:
+        self._variants = variants
+        self._longest = max((v.count(" ") + 1 for v in variants), default=1)
+        self._patterns = patterns
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
+        from bot.answer.schemas import VocabularyFile
+        from bot.yamlfile import load_yaml, validate
+
         data = load_yaml(path) or {}
-        model = validate(_VocabularyFile, data, file=path)
-        rules: list[tuple[re.Pattern[str], str]] = []
-        for canonical, variants in model.synonyms.items():
-            alternatives = "|".join(re.escape(clean(v)) for v in sorted(variants, key=len, reverse=True))
-            rules.append((re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])"), clean(canonical)))
+        model = validate(VocabularyFile, data, file=path)
+        variants: dict[str, str] = {}
+        for canonical, literal in model.synonyms.items():
+            for variant in literal:
+                variants[" ".join(words(clean(variant)))] = clean(canonical)
+        patterns: list[tuple[re.Pattern[str], str]] = []
         for canonical, regexes in model.patterns.items():
             for regex in regexes:
                 try:
-                    rules.append((re.compile(regex), clean(canonical)))
+                    patterns.append((re.compile(regex), clean(canonical)))
                 except re.error as exc:
                     line = data.get("patterns", {}).key_lines.get(canonical) if data.get("patterns") else None
                     raise ConfigError(
-                        f"patterns.{canonical}: {regex!r} is not a valid regular expression ({exc})"
-                        " - fix or quote it",
+                        f"patterns.{canonical}: {regex!r} is not a valid regular expression ({exc}) - fix or quote it",
                         file=str(path),
                         line=line,
                     ) from exc
-        return cls(rules)
+        return cls(variants, patterns)
 
     def expand(self, cleaned: str) -> list[str]:
         """The canonical phrases of every variant found in the text (the text itself is not repeated)."""
-        return list(dict.fromkeys(canonical for pattern, canonical in self._rules if pattern.search(cleaned)))
+        toks = words(cleaned)
+        found = [
+            self._variants[run]
+            for n in range(1, self._longest + 1)
+            for i in range(len(toks) - n + 1)
+            if (run := " ".join(toks[i : i + n])) in self._variants
+        ]
+        found += [canonical for pattern, canonical in self._patterns if pattern.search(cleaned)]
+        return list(dict.fromkeys(found))
 
 
 class Speller:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.replies import Reply, Text
 from bot.errors import ConfigError, PolicybotError
+from bot.form_ids import FORM_IDS
 from bot.forms.answers import normalise
 from bot.forms.conditions import Condition
 from bot.forms.messages import Messages, placeholder_problems
@@ -24,12 +25,6 @@ from bot.paths import intents_dir
 from bot.yamlfile import describe_loc, line_of, load_yaml, validate
 
 MESSAGES_FILE = "_messages.yaml"
-
-FORM_IDS: tuple[str, ...] = (
-    "pupil_contact", "inappropriate_content", "blocked_content_request", "site_creation_request",
-    "cyberbullying", "safeguarding_concern", "staff_conduct_concern", "family_declaration", "media_enquiry",
-)
-"""The forms DESIGN.md fixes: every deployment has them (a school may reword, not remove, them)."""
 
 
 Problems = Iterator[tuple[tuple[Any, ...], str]]
