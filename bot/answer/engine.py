@@ -36,6 +36,7 @@ MAX_QUESTION_CHARS = 2000  # longer text is truncated for matching; nobody's que
 INTENT_THRESHOLD = 0.34
 INTENT_MARGIN_THRESHOLD = 0.30  # a lower score still wins when it is well ahead of the runner-up
 RETRIEVAL_THRESHOLD = 0.30
+TOPIC_FALLBACK_THRESHOLD = 0.12  # a clause found without its topic must fit the intent at least this well
 COLLEAGUE_REPORT_THRESHOLD = 0.15  # how like a conduct report a message about a colleague must be
 COLLEAGUE_RULE_THRESHOLD = 0.25  # how sure we must be of the rule it breaks to quote that rule too
 ESCALATION_FORMS = ("safeguarding_concern", "staff_conduct_concern")
@@ -248,13 +249,26 @@ class AnswerEngine:
         return sorted(scored, reverse=True)
 
     def _intent_clauses(self, n: int, query: _Prepared, top: int) -> list[ScoredClause] | None:
+        """The clauses that support intent n, best first; None when the loaded policies have none.
+
+        Candidates are the clauses tagged with the intent's topics. When the loaded policies have
+        no such clause (a school's own policy tagged differently), every clause sharing words with
+        the intent's description or the question is a candidate instead, and the best must fit
+        well enough to be quoted (a warning on stderr says this happened).
+        """
         intent = self.intents[n]
         candidates = {i for t in intent.topics for i in self._by_topic.get(t, ())}
         pins = self._pins[n]
-        if not candidates and not pins:
-            return None
         qvec = self._clause_index.vector(query.feats)
         about = self._about[n]
+        fallback = not candidates and not pins
+        if fallback:
+            print(
+                f"warning: intent {intent.id!r} cites topics none of the loaded policies has "
+                f"({', '.join(intent.topics)}); answering by retrieval",
+                file=sys.stderr,
+            )
+            candidates = set(self._clause_index.search(about)) | set(self._clause_index.search(qvec))
         vectors = self._clause_index.vectors
         ranked = sorted(
             (
@@ -268,6 +282,8 @@ class AnswerEngine:
             ),
             reverse=True,
         )
+        if fallback and (not ranked or ranked[0][0] < TOPIC_FALLBACK_THRESHOLD):
+            return None
         out = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], 1.0) for i in pins]
         out += [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in ranked]
         return out[:top]
@@ -344,14 +360,7 @@ class AnswerEngine:
             return answer
         clauses = self._intent_clauses(n, query, top)
         if clauses is None:
-            print(
-                f"warning: intent {intent.id!r} cites topics none of the loaded policies has "
-                f"({', '.join(intent.topics)}); answering by retrieval",
-                file=sys.stderr,
-            )
-            clauses = self._retrieve(query, top)
-            if not clauses or clauses[0].score < RETRIEVAL_THRESHOLD:
-                return self._refusal()
+            return self._refusal()
         text = self._compose(intent.answer, clauses)
         return Answer(answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses)
 

@@ -27,6 +27,9 @@ from bot.ingest.segment import FUNCTION_WORDS
 
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?$|^[-–]\s*\d{1,3}\s*[-–]$", re.I)
 _PAGE_IN_LINE_RE = re.compile(r"page\s*\d+(?:\s*(?:of|/)\s*\d+)?")
+# A header or footer that ends in its page number ("Online Conduct Policy - Page 1 of 4") is furniture
+# even when the document is one page long, so it is never seen repeated.
+_PAGE_TAIL_RE = re.compile(r"\bpage\s*\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\s*$", re.I)
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _URL_ONLY_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 _CONTENTS_RE = re.compile(r"^(?:table\s+of\s+)?contents\s*:?$", re.I)
@@ -61,6 +64,7 @@ def strip_page_furniture(pages: list[list[str]]) -> list[str]:
             text, key = collapse(page[i]), _repeat_key(page[i])
             following = collapse(page[filled[n + 1]]) if n + 1 < len(filled) else ""
             if (_PAGE_NUMBER_RE.match(text) or (i in edges and _key(page[i]) in running)
+                    or (i in edges and len(text) < 120 and _PAGE_TAIL_RE.search(text))
                     or (counts[key] >= 2 and _URL_ONLY_RE.match(text))
                     or (counts[key] >= 3 and _is_running_text(text) and not following[:1].islower())):
                 dropped.add(i)

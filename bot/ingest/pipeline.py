@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.answer.text import Vocabulary, clean
 from bot.errors import IngestError
 from bot.ingest.furniture import strip_blocks, strip_page_furniture
 from bot.ingest.metadata import find_dates, find_owner, find_title
@@ -44,9 +45,7 @@ def ingest_file(path: Path, *, policy_id: str, tagger: TopicTagger | None = None
     tagger = tagger or TopicTagger.load()
     clauses = _inherit_lead_in_topics(
         [
-            Clause(
-                policy=policy_id, ref=c.ref, text=c.text, path=c.path, topics=tagger.tag(c.text, path=c.path)
-            )
+            Clause(policy=policy_id, ref=c.ref, text=c.text, path=c.path, topics=tagger.tag(c.text, path=c.path))
             for c in doc.clauses
         ]
     )
@@ -59,6 +58,16 @@ def ingest_file(path: Path, *, policy_id: str, tagger: TopicTagger | None = None
         source={"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()},
         clauses=clauses,
     )
+
+
+def _with_canonical_words(text: str, vocabulary: Vocabulary) -> str:
+    """The clause text followed by the policies' usual words for its own ("learners" -> pupil).
+
+    Documents name the same people and things differently; tagging the text together with the
+    shared vocabulary's canonical words lets one taxonomy tag every school's policy.
+    """
+    extra = vocabulary.expand(clean(text))
+    return f"{text} {' '.join(extra)}" if extra else text
 
 
 _LAST_GROUP = re.compile(r"\([^()]*\)$")
