@@ -64,6 +64,8 @@ def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> N
         "when is the year 6 sats week",
         "who do I ask about my payslip",
         "the boiler in block c is leaking",
+        "what's the policy on staff wearing jeans",
+        "can i swap my lunch duty with someone on thursday",
     ],
 )
 def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:

@@ -33,9 +33,11 @@ from bot.policies.model import Clause, Policy
 MAX_QUESTION_CHARS = 2000  # longer text is truncated for matching; nobody's question is longer
 
 # Calibrated on development questions and checked on held-out phrasings (see tests/test_answer_engine.py).
-INTENT_THRESHOLD = 0.34
-INTENT_MARGIN_THRESHOLD = 0.30  # a lower score still wins when it is well ahead of the runner-up
+INTENT_THRESHOLD = 0.30
+INTENT_MARGIN_THRESHOLD = 0.26  # a lower score still wins when it is well ahead of the runner-up
 RETRIEVAL_THRESHOLD = 0.30
+# A question with no word about online life (vocabulary.yaml `domain`) must match an intent this closely.
+UNANCHORED_THRESHOLD = 0.45
 TOPIC_FALLBACK_THRESHOLD = 0.12  # a clause found without its topic must fit the intent at least this well
 COLLEAGUE_REPORT_THRESHOLD = 0.15  # how like a conduct report a message about a colleague must be
 COLLEAGUE_RULE_THRESHOLD = 0.25  # how sure we must be of the rule it breaks to quote that rule too
@@ -317,12 +319,14 @@ class AnswerEngine:
         query = self._prepare(question)
         risk = self.risk.assess(query.cleaned)
         scored = self._intent_scores(query)
+        anchored = bool(self.vocabulary.domain.intersection(query.feats))
         if risk.escalate:
             return self._escalation(query, risk, scored, top)
         if scored:
             score, n = scored[0]
             runner_up = scored[1][0] if len(scored) > 1 else 0.0
             confident = score >= INTENT_THRESHOLD or (score >= INTENT_MARGIN_THRESHOLD and score - runner_up > 0.1)
+            confident = confident and (anchored or score >= UNANCHORED_THRESHOLD or not self.intents[n].in_scope)
             reporting_colleague = (
                 risk.staff_subject and self._conduct is not None and not _PERMISSION.match(query.cleaned)
             )
@@ -337,7 +341,7 @@ class AnswerEngine:
                 if score >= COLLEAGUE_RULE_THRESHOLD and self.intents[n].in_scope and not self.intents[n].form:
                     rule = self._from_intent(n, query, top)
                 return self._about_a_colleague(rule, query, top)
-        clauses = self._retrieve(query, top)
+        clauses = self._retrieve(query, top) if anchored else []
         if clauses and clauses[0].score >= RETRIEVAL_THRESHOLD:
             text = self._compose(self.messages.render("retrieval_intro", self.contacts), clauses)
             return Answer(answered=True, escalate=False, form=None, intent=None, text=text, clauses=clauses)

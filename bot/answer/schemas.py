@@ -71,6 +71,7 @@ class VocabularyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     patterns: dict[str, list[str]] = Field(default_factory=dict)
+    domain: list[str] = Field(default_factory=list)
 
 
 class MessagesFile(BaseModel):

@@ -86,13 +86,17 @@ class Vocabulary:
 
     `synonyms` maps a canonical phrase to literal variants, looked up as runs of whole words
     (a dictionary lookup per word run, so a long list costs nothing per question);
-    `patterns` maps a canonical phrase to regular expressions (for "year 9s", "y10" ...).
+    `patterns` maps a canonical phrase to regular expressions (for "year 9s", "y10" ...);
+    `domain` lists the words that mark a question as being about online life at all.
     """
 
-    def __init__(self, variants: dict[str, str], patterns: list[tuple[re.Pattern[str], str]]) -> None:
+    def __init__(
+        self, variants: dict[str, str], patterns: list[tuple[re.Pattern[str], str]], domain: frozenset[str]
+    ) -> None:
         self._variants = variants
         self._longest = max((v.count(" ") + 1 for v in variants), default=1)
         self._patterns = patterns
+        self.domain = domain
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
@@ -117,7 +121,7 @@ class Vocabulary:
                         file=str(path),
                         line=line,
                     ) from exc
-        return cls(variants, patterns)
+        return cls(variants, patterns, frozenset(content_stems(words(clean(" ".join(model.domain))))))
 
     def expand(self, cleaned: str) -> list[str]:
         """The canonical phrases of every variant found in the text (the text itself is not repeated)."""
