@@ -35,9 +35,7 @@ def engine() -> AnswerEngine:
         ("ex pupil who's 15 wants to follow me on snap", "ex_pupil_under_18", "pupil_contact"),
     ],
 )
-def test_paraphrases_find_the_intent(
-    engine: AnswerEngine, question: str, intent: str, form: str | None
-) -> None:
+def test_paraphrases_find_the_intent(engine: AnswerEngine, question: str, intent: str, form: str | None) -> None:
     answer = engine.ask(question)
     assert answer.answered
     assert answer.intent == intent
@@ -139,3 +137,32 @@ def test_hostile_input_never_crashes(engine: AnswerEngine, question: str) -> Non
 def test_top_k_limits_clauses(engine: AnswerEngine) -> None:
     assert len(engine.ask("can i post photos of pupils on instagram", top=1).clauses) == 1
     assert len(engine.ask("can i post photos of pupils on instagram", top=5).clauses) <= 5
+
+
+def test_policies_with_the_same_title_are_told_apart_in_citations() -> None:
+    from bot.answer.engine import display_titles
+    from bot.policies.model import Clause, Policy
+
+    def policy(pid: str, title: str, owner: str | None, approved: str | None) -> Policy:
+        return Policy(
+            id=pid,
+            title=title,
+            owner=owner,
+            dates={"approved": approved},
+            clauses=[Clause(policy=pid, ref="1", text="x")],
+        )
+
+    titles = display_titles(
+        [
+            policy("a", "Social Media Policy", "Trust A", "2012"),
+            policy("b", "Social media policy", "Trust-A", "2024"),
+            policy("c", "Social Media Policy", "School C", None),
+            policy("d", "Online Safety Policy", "Trust A", None),
+        ]
+    )
+    assert titles == {
+        "a": "Social Media Policy (Trust A, 2012)",
+        "b": "Social media policy (Trust-A, 2024)",
+        "c": "Social Media Policy (School C)",
+        "d": "Online Safety Policy",
+    }
