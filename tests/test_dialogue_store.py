@@ -1,4 +1,5 @@
-"""The contract every DialogueStateStore passes (memory here; add the database store to STORES)."""
+"""The contract every DialogueStateStore passes: in memory, and in the database (SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,22 @@ import pytest
 
 from bot.core.replies import Text
 from bot.forms import DialogueEngine, DialogueKey, DialogueStateStore, InMemoryDialogueStateStore, load_forms
+from bot.store import open_store
+from bot.store.dialogue_repo import DatabaseDialogueStateStore
 
-STORES: list[Callable[[], DialogueStateStore]] = [InMemoryDialogueStateStore]
+
+def in_memory(database_url: str) -> DialogueStateStore:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the memory store needs no database: it runs once, with the SQLite parameter")
+    return InMemoryDialogueStateStore()
+
+
+def in_database(database_url: str) -> DialogueStateStore:
+    return DatabaseDialogueStateStore(open_store(database_url))
+
+
+# Each factory gets an empty database of each kind under test (the `database_url` fixture).
+STORES: list[Callable[[str], DialogueStateStore]] = [in_memory, in_database]
 
 ALICE = DialogueKey("slack", "T001", "U-alice")
 ALICE_ON_TEAMS = DialogueKey("teams", "T001", "U-alice")
@@ -18,8 +33,8 @@ BOB = DialogueKey("slack", "T001", "U-bob")
 
 
 @pytest.fixture(params=STORES, ids=lambda factory: factory.__name__)
-def dialogue_store(request) -> DialogueStateStore:
-    return request.param()
+def dialogue_store(request, database_url: str) -> DialogueStateStore:
+    return request.param(database_url)
 
 
 def test_nothing_is_saved_at_first(dialogue_store):

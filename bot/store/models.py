@@ -8,8 +8,9 @@ SQLite's batch mode, which rebuilds tables) can refer to them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, MetaData, String
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.coltypes import UTCDateTime
@@ -66,3 +67,127 @@ class StaffRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# -- guided reports (migration 0002) ---------------------------------------------------------------
+
+REPORT_STATUSES = ("submitted", "delivered", "acknowledged", "closed")
+
+
+class ReportCounterRow(Base):
+    """The last number handed out per reference prefix and year: a row lock makes references unique."""
+
+    __tablename__ = "report_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in REPORT_STATUSES)})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    school_id: Mapped[str] = mapped_column(ForeignKey("schools.id"), index=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    reporter_id: Mapped[str] = mapped_column(String(64), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[list[list[str]]] = mapped_column(JSON)
+    urgent: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    subjects: Mapped[list[str]] = mapped_column(JSON)
+    routed_to: Mapped[list[str]] = mapped_column(JSON)
+    readers: Mapped[list[str]] = mapped_column(JSON)
+    approval: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    notes: Mapped[list[str]] = mapped_column(JSON)
+    escalation_level: Mapped[int]
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReportAuditRow(Base):
+    """Append-only: every view, change and refusal of a report. Nothing updates or deletes these rows."""
+
+    __tablename__ = "report_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]
+
+
+class DialogueStateRow(Base):
+    """One unfinished form per (platform, workspace, user): the DialogueStateStore in the database."""
+
+    __tablename__ = "dialogue_states"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class PendingOfferRow(Base):
+    """A form the bot has just offered (or the form picker it has shown), waiting for the user's answer."""
+
+    __tablename__ = "pending_offers"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer: Mapped[str] = mapped_column(String(64))
+    offered_at: Mapped[datetime]
+
+
+class PrivacyNoticeSeenRow(Base):
+    """Who has been shown the privacy notice, so it is shown once."""
+
+    __tablename__ = "privacy_notices_seen"
+
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A message to one person, waiting to be delivered (retried with backoff until it is)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    recipient_id: Mapped[str] = mapped_column(String(64), index=True)
+    replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class ConsoleInboxRow(Base):
+    """A message delivered to someone's console (local mode), shown when they next run `chat --as`."""
+
+    __tablename__ = "console_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(String(64), index=True)
+    replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    shown_at: Mapped[datetime | None]

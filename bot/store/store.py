@@ -17,8 +17,11 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.engine import database_url, make_engine
+from bot.store.dialogue_repo import NoticeRepository, OfferRepository
+from bot.store.engine import IMMEDIATE, database_url, make_engine
 from bot.store.migrate import upgrade_to_head
+from bot.store.outbox_repo import ConsoleInboxRepository, OutboxRepository
+from bot.store.report_repo import AuditRepository, ReportRepository
 from bot.store.school_repo import SchoolRepository
 from bot.store.staff_repo import StaffRepository
 
@@ -29,6 +32,12 @@ class Transaction:
     def __init__(self, session: Session) -> None:
         self.schools = SchoolRepository(session)
         self.staff = StaffRepository(session)
+        self.reports = ReportRepository(session)
+        self.audit = AuditRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.inbox = ConsoleInboxRepository(session)
+        self.notices = NoticeRepository(session)
+        self.offers = OfferRepository(session)
 
 
 class Store:
@@ -42,10 +51,25 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Commit when the block ends normally, roll back if it raises."""
+    def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
+        """Commit when the block ends normally, roll back if it raises.
+
+        `write=True` for a unit of work that reads and then writes: on SQLite it takes the write lock
+        at the start (queueing behind other writers) instead of failing with "database is locked" when a
+        reader tries to become a writer; PostgreSQL needs nothing (its row locks do the queueing).
+        """
         with self._sessions.begin() as session:
+            if write:
+                session.connection(execution_options={IMMEDIATE: True})
             yield Transaction(session)
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A raw session in one transaction, for store implementations in this package only."""
+        with self._sessions.begin() as session:
+            if write:
+                session.connection(execution_options={IMMEDIATE: True})
+            yield session
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,91 @@
+"""Unfinished forms and first-use notices in the database: the core's one store for every channel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.forms.state import DialogueKey
+from bot.store.models import DialogueStateRow, PendingOfferRow, PrivacyNoticeSeenRow
+
+if TYPE_CHECKING:
+    from bot.store.store import Store
+
+
+class DatabaseDialogueStateStore:
+    """The DialogueStateStore protocol over the `dialogue_states` table; each call is its own transaction,
+    so a state is saved the moment a turn ends."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, key: DialogueKey) -> dict[str, Any] | None:
+        with self._store.session() as session:
+            row = session.get(DialogueStateRow, tuple(key))
+            return json.loads(json.dumps(row.state)) if row else None
+
+    def put(self, key: DialogueKey, state: dict[str, Any]) -> None:
+        saved = json.loads(json.dumps(state, allow_nan=False))  # refuse what the database could not keep
+        with self._store.session(write=True) as session:
+            row = session.get(DialogueStateRow, tuple(key))
+            if row is None:
+                row = DialogueStateRow(platform=key.platform, workspace=key.workspace, user_id=key.user)
+                session.add(row)
+            row.state, row.updated_at = saved, datetime.now(UTC)
+
+    def delete(self, key: DialogueKey) -> None:
+        with self._store.session(write=True) as session:
+            session.execute(delete(DialogueStateRow).where(
+                DialogueStateRow.platform == key.platform, DialogueStateRow.workspace == key.workspace,
+                DialogueStateRow.user_id == key.user))
+
+    def items(self) -> Iterator[tuple[DialogueKey, dict[str, Any]]]:
+        with self._store.session() as session:
+            rows = [(DialogueKey(r.platform, r.workspace, r.user_id), r.state)
+                    for r in session.scalars(select(DialogueStateRow).order_by(
+                        DialogueStateRow.platform, DialogueStateRow.workspace, DialogueStateRow.user_id))]
+        yield from rows
+
+
+class OfferRepository:
+    """The form (or the picker) just offered to each user, so their "yes" may reach any process."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def put(self, key: DialogueKey, offer: str, *, now: datetime) -> None:
+        row = self._session.get(PendingOfferRow, tuple(key))
+        if row is None:
+            row = PendingOfferRow(platform=key.platform, workspace=key.workspace, user_id=key.user)
+            self._session.add(row)
+        row.offer, row.offered_at = offer, now
+        self._session.flush()
+
+    def take(self, key: DialogueKey) -> str | None:
+        """The pending offer, forgotten as it is read: an offer is answered once, or not at all."""
+        row = self._session.get(PendingOfferRow, tuple(key))
+        if row is None:
+            return None
+        self._session.delete(row)
+        self._session.flush()
+        return row.offer
+
+
+class NoticeRepository:
+    """Who has seen the privacy notice."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def first_time(self, staff_id: str, *, now: datetime) -> bool:
+        """True (and remembered) the first time this person is seen; False every time after."""
+        if self._session.get(PrivacyNoticeSeenRow, staff_id) is not None:
+            return False
+        self._session.add(PrivacyNoticeSeenRow(staff_id=staff_id, seen_at=now))
+        self._session.flush()
+        return True

@@ -1,0 +1,124 @@
+"""The outbox (messages to people, delivered and retried by the sender) and the console inboxes.
+
+Rows are claimed before delivery: a claim is a short lease (`claimed_until`), taken inside a
+transaction that locks the rows (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), so two
+senders never hold the same row. A delivered row is never claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.models import ConsoleInboxRow, OutboxRow, ReportRow
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    school_id: str
+    recipient_id: str
+    replies: list[dict[str, Any]]
+    idempotency_key: str
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    report_reference: str | None = None
+
+
+def _message(row: OutboxRow, reference: str | None) -> OutboxMessage:
+    return OutboxMessage(id=row.id, school_id=row.school_id, recipient_id=row.recipient_id, replies=row.replies,
+                         idempotency_key=row.idempotency_key, attempts=row.attempts,
+                         next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at,
+                         report_reference=reference)
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def queue(self, *, school_id: str, recipient_id: str, replies: list[dict[str, Any]], idempotency_key: str,
+              now: datetime, report_id: int | None = None) -> bool:
+        """Queue a message; False (and nothing queued) when one with this key was queued before."""
+        if self._session.scalars(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)).first():
+            return False
+        self._session.add(OutboxRow(school_id=school_id, recipient_id=recipient_id, replies=replies,
+                                    idempotency_key=idempotency_key, report_id=report_id, attempts=0,
+                                    next_attempt_at=now, created_at=now))
+        self._session.flush()
+        return True
+
+    def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 50) -> list[OutboxMessage]:
+        """Undelivered rows whose time has come and that no other sender holds, leased to the caller."""
+        query = (select(OutboxRow).where(OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now,
+                                         or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now))
+                 .order_by(OutboxRow.id).limit(limit).with_for_update(skip_locked=True))
+        rows = list(self._session.scalars(query))
+        for row in rows:
+            row.claimed_until = now + lease
+        self._session.flush()
+        return [_message(row, self._reference(row)) for row in rows]
+
+    def mark_delivered(self, message_id: int, *, now: datetime) -> None:
+        row = self._session.get_one(OutboxRow, message_id)
+        row.delivered_at, row.claimed_until = now, None
+        row.attempts += 1
+        self._session.flush()
+
+    def mark_failed(self, message_id: int, *, error: str, retry_at: datetime) -> None:
+        row = self._session.get_one(OutboxRow, message_id)
+        row.attempts += 1
+        row.last_error = error[:500]
+        row.next_attempt_at, row.claimed_until = retry_at, None
+        self._session.flush()
+
+    def list(self, *, recipient_id: str | None = None) -> list[OutboxMessage]:
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if recipient_id is not None:
+            query = query.where(OutboxRow.recipient_id == recipient_id)
+        return [_message(row, self._reference(row)) for row in self._session.scalars(query)]
+
+    def _reference(self, row: OutboxRow) -> str | None:
+        if row.report_id is None:
+            return None
+        return self._session.get_one(ReportRow, row.report_id).reference
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    id: int
+    recipient_id: str
+    replies: list[dict[str, Any]]
+    created_at: datetime
+
+
+class ConsoleInboxRepository:
+    """Local mode's channel: messages to a person wait here until `policybot chat --as` them shows them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def put(self, *, recipient_id: str, replies: list[dict[str, Any]], idempotency_key: str, now: datetime) -> None:
+        """Add a message; a second delivery with the same key adds nothing (so nobody sees it twice)."""
+        try:
+            with self._session.begin_nested():
+                self._session.add(ConsoleInboxRow(recipient_id=recipient_id, replies=replies,
+                                                  idempotency_key=idempotency_key, created_at=now))
+        except IntegrityError:
+            return
+
+    def take_unshown(self, recipient_id: str, *, now: datetime) -> list[InboxMessage]:
+        """The messages not yet shown to this person, oldest first, marked shown."""
+        query = (select(ConsoleInboxRow).where(ConsoleInboxRow.recipient_id == recipient_id,
+                                               ConsoleInboxRow.shown_at.is_(None)).order_by(ConsoleInboxRow.id))
+        rows = list(self._session.scalars(query))
+        for row in rows:
+            row.shown_at = now
+        self._session.flush()
+        return [InboxMessage(id=r.id, recipient_id=r.recipient_id, replies=r.replies, created_at=r.created_at)
+                for r in rows]
