@@ -1,26 +1,44 @@
 """One staff member's conversation with the bot, independent of the channel it arrives on.
 
-The core answers questions with cited clauses and, when an answer offers a report form,
-asks whether to start it. Channels pass text in and render the replies that come out.
+The core answers questions with cited clauses; when an answer offers a report form it asks whether to
+start it, and "report" offers a picker of every form. A form in progress is driven by the dialogue
+engine, its state saved in the store after every turn (one owner for every channel: adapters keep
+none), so a restart resumes at the same step. A finished form is stored and routed by the report desk,
+and only after that commit is the user told it was sent. Recipients act on reports here too:
+`show REF`, `ack REF`, `close REF OUTCOME`, `approve REF`, `decline REF REASON`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.answer.engine import Answer, AnswerEngine
 from bot.core.replies import Choice, Choices, Quote, Reply, Text
+from bot.forms import DialogueEngine, DialogueKey, DialogueStateStore, FormSet, Submitted, Turn
+from bot.forms.answers import normalise
+from bot.reports.desk import ReportAccessRefused, ReportDesk, ReportNotFound
+from bot.store.records import StaffRecord
 
 YES = frozenset({"yes", "y", "yeah", "yep", "ok", "okay", "sure", "start", "report", "1"})
 NO = frozenset({"no", "n", "nope", "not now", "later", "2", "no thanks"})
+REPORT_WORDS = frozenset({"report", "make a report", "i want to report", "i want to make a report",
+                          "i need to report", "i need to make a report", "new report", "start a report"})
+PICKER = "picker"  # the pending offer after "report": any form of the picker
+PICKER_CANCEL = "none"  # the picker's "None of these"
+_COMMAND = re.compile(r"^\s*(show|open|read|ack|acknowledge|close|approve|decline)\s+([a-z]{2,4}-\d{4}-\d{4,})"
+                      r"\b[\s:,-]*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
-@dataclass(slots=True)
-class ConversationState:
-    """What the core remembers between two messages of one person (JSON-safe)."""
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The person a message is from: their staff id and school, and the key of their conversation."""
 
-    offered_form: str | None = None
-    history: list[str] = field(default_factory=list)
+    staff_id: str
+    school_id: str
+    key: DialogueKey
 
 
 def answer_replies(answer: Answer) -> list[Reply]:
@@ -34,40 +52,148 @@ def answer_replies(answer: Answer) -> list[Reply]:
     return replies
 
 
+def find_staff_in(staff: Sequence[StaffRecord]) -> Callable[[str], list[tuple[str, str]]]:
+    """A staff finder over one school's current staff: an id, a full name, or the start of each word
+    of a name ("d price", "dan")."""
+    people = [p for p in staff if p.current]
+
+    def find(text: str) -> list[tuple[str, str]]:
+        words = normalise(text).replace(".", " ").split()
+        if not words:
+            return []
+        exact = [p for p in people if normalise(text) in (p.id, normalise(p.name))]
+        if exact:
+            return [(p.id, p.name) for p in exact]
+        found = []
+        for p in people:
+            name_words = normalise(p.name).replace(".", " ").split()
+            if all(any(n.startswith(w) for n in name_words) for w in words):
+                found.append((p.id, p.name))
+        return found
+
+    return find
+
+
 class Conversation:
-    """Turns one incoming message into replies, using and updating the person's state."""
+    """Turns one incoming message into replies. Holds no per-user state: the form in progress is in the
+    dialogue store and a pending offer in the store's `offers`, so any process can take the next message."""
 
-    def __init__(self, *, engine: AnswerEngine, form_titles: dict[str, str]) -> None:
+    def __init__(self, *, engine: AnswerEngine, forms: FormSet, desk: ReportDesk, dialogues: DialogueStateStore,
+                 timezone: str = "Europe/London", clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
-        self.form_titles = form_titles
+        self.forms = forms
+        self.desk = desk
+        self.dialogues = dialogues
+        self._timezone = timezone
+        self._clock = clock or (lambda: datetime.now(UTC))
 
-    def handle(self, state: ConversationState, text: str) -> list[Reply]:
-        said = text.strip().lower()
-        if state.offered_form and said in YES | NO:
-            form, state.offered_form = state.offered_form, None
-            if said in NO:
-                return [Text("OK. If you change your mind, just ask again.")]
-            return self.start_form(form)
-        answer = self.engine.ask(text)
-        state.offered_form = answer.form
-        replies = answer_replies(answer)
-        if answer.form:
-            title = self.form_titles.get(answer.form, answer.form.replace("_", " "))
-            replies.append(
-                Choices(
-                    prompt=f"Would you like to make a report now ({title})?",
-                    options=(Choice("Yes, start the report", "yes"), Choice("Not now", "no")),
-                )
-            )
+    def handle(self, who: Who, text: str) -> list[Reply]:
+        """One message from `who`; the privacy notice comes first the very first time."""
+        return self._privacy(who) + self._handle(who, text)
+
+    def arrive(self, who: Who) -> list[Reply]:
+        """What to say when the person opens the bot: the privacy notice the first time, then where they
+        were in an unfinished form."""
+        replies = self._privacy(who)
+        state = self.dialogues.get(who.key)
+        if state is not None:
+            replies += self._turn(who, self._dialogue(who).resume(state))
         return replies
 
-    def start_form(self, form: str) -> list[Reply]:
-        """Start the guided report; until report forms are installed, say who to tell directly."""
-        contacts = self.engine.contacts
-        who = contacts.dsl if form == "safeguarding_concern" else contacts.head
-        return [
-            Text(
-                f"Guided reports are not set up on this installation yet, so please report this "
-                f"directly to {who} today."
-            )
-        ]
+    def _privacy(self, who: Who) -> list[Reply]:
+        with self.desk.store.transaction(write=True) as tx:
+            first = tx.notices.first_time(who.staff_id, now=self._clock())
+        return self.forms.privacy_notice() if first else []
+
+    # -- routing a message ----------------------------------------------------------------------
+
+    def _handle(self, who: Who, text: str) -> list[Reply]:
+        command = _COMMAND.match(text)
+        if command:
+            return self._report_command(who, command.group(1).lower(), command.group(2).upper(),
+                                        command.group(3).strip())
+        state = self.dialogues.get(who.key)
+        if state is not None:
+            return self._turn(who, self._dialogue(who).handle(state, text))
+        said = normalise(text)
+        with self.desk.store.transaction(write=True) as tx:
+            offer = tx.offers.take(who.key)
+        if offer == PICKER:
+            chosen = self._picked_form(said)
+            if chosen is not None:
+                return self._start(who, chosen)
+            if said in {PICKER_CANCEL, *NO, "cancel"}:
+                return [Text(self.desk.messages.picker_cancelled)]
+        elif offer is not None and said in YES | NO:
+            if said in NO:
+                return [Text(self.desk.messages.declined_offer)]
+            return self._start(who, offer)
+        if said in REPORT_WORDS:
+            self._offer(who, PICKER)
+            return [self._picker()]
+        answer = self.engine.ask(text)
+        replies = answer_replies(answer)
+        if answer.form and answer.form in self.forms.forms:
+            self._offer(who, answer.form)
+            m = self.desk.messages
+            replies.append(Choices(prompt=m.offer.format(title=self.forms.get(answer.form).title),
+                                   options=(Choice(m.offer_yes, "yes"), Choice(m.offer_no, "no"))))
+        return replies
+
+    def _offer(self, who: Who, offer: str) -> None:
+        with self.desk.store.transaction(write=True) as tx:
+            tx.offers.put(who.key, offer, now=self._clock())
+
+    def _picker(self) -> Choices:
+        options = [Choice(form.title, form.id) for form in self.forms.forms.values()]
+        options.append(Choice(self.desk.messages.picker_cancel, PICKER_CANCEL))
+        return Choices(self.desk.messages.picker, tuple(options))
+
+    def _picked_form(self, said: str) -> str | None:
+        for form in self.forms.forms.values():
+            if said in (form.id, normalise(form.title)):
+                return form.id
+        return None
+
+    # -- forms ----------------------------------------------------------------------------------
+
+    def _dialogue(self, who: Who) -> DialogueEngine:
+        with self.desk.store.transaction() as tx:
+            staff = tx.staff.current(school_id=who.school_id)
+        return DialogueEngine(self.forms, answer_question=self._answer_question, find_staff=find_staff_in(staff),
+                              timezone=self._timezone, clock=self._clock)
+
+    def _start(self, who: Who, form_id: str) -> list[Reply]:
+        state, replies = self._dialogue(who).start(form_id)
+        self.dialogues.put(who.key, state)
+        return replies
+
+    def _turn(self, who: Who, turn: Turn) -> list[Reply]:
+        if turn.state is not None:
+            self.dialogues.put(who.key, turn.state)
+        else:
+            self.dialogues.delete(who.key)
+        if isinstance(turn.outcome, Submitted):
+            report = self.desk.submit(turn.outcome, reporter_id=who.staff_id, school_id=who.school_id)
+            # Told only now: the report and its alerts are committed.
+            return [*turn.replies, *self.forms.submitted_replies(form_id=report.form_id, reference=report.reference)]
+        return list(turn.replies)
+
+    def _answer_question(self, text: str) -> list[Reply] | None:
+        answer = self.engine.ask(text)
+        return answer_replies(answer) if answer.answered else None
+
+    # -- acting on reports ----------------------------------------------------------------------
+
+    def _report_command(self, who: Who, verb: str, reference: str, rest: str) -> list[Reply]:
+        desk = self.desk
+        if verb in ("show", "open", "read"):
+            try:
+                return desk.show(desk.read(reference, reader_id=who.staff_id))
+            except (ReportAccessRefused, ReportNotFound) as exc:
+                return [Text(str(exc))]
+        if verb in ("ack", "acknowledge"):
+            return desk.acknowledge(reference, staff_id=who.staff_id)
+        if verb == "close":
+            return desk.close(reference, staff_id=who.staff_id, outcome=rest)
+        return desk.decide(reference, staff_id=who.staff_id, approve=verb == "approve", reason=rest)
