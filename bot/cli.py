@@ -17,6 +17,7 @@ from bot.errors import PolicybotError
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
     from bot.store import Store
+    from bot.store.report_repo import ReportRecord
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -115,6 +116,53 @@ def _cmd_staff_import(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _report_json(report: ReportRecord) -> dict[str, object]:
+    """The fixed `reports list --json` object (DESIGN.md)."""
+    return {"id": report.reference, "form": report.form_id, "status": report.status,
+            "routed_to": list(report.routed_to), "reporter": report.reporter_id,
+            "created_at": report.created_at.isoformat(), "urgent": report.urgent}
+
+
+def _cmd_reports_list(args: argparse.Namespace) -> int:
+    from bot.reports import default_desk
+
+    for report in default_desk(open_synced_store()).readable_by(args.as_staff):
+        if args.json:
+            print(json.dumps(_report_json(report), ensure_ascii=False))
+        else:
+            urgent = " URGENT" if report.urgent else ""
+            print(f"{report.reference:<14} {report.status:<12} {report.form_id}{urgent}")
+    return 0
+
+
+def _cmd_reports_show(args: argparse.Namespace) -> int:
+    from bot.channels.console import render
+    from bot.reports import default_desk
+
+    desk = default_desk(open_synced_store())
+    report = desk.read(args.reference, reader_id=args.as_staff)  # refusal: audited, then a PolicybotError
+    if args.json:
+        data = {**_report_json(report), "school": report.school_id, "answers": report.answers,
+                "summary": [list(f) for f in report.summary], "notes": list(report.notes),
+                "outcome": report.outcome, "acknowledged_by": report.acknowledged_by}
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print("\n\n".join(render(r) for r in desk.show(report)))
+    return 0
+
+
+def _cmd_reports_export(args: argparse.Namespace) -> int:
+    from bot.reports import default_desk
+
+    document = default_desk(open_synced_store()).export(args.reference, reader_id=args.as_staff)
+    if args.out:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"{args.out}: {args.reference.upper()}")
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policybot", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -158,6 +206,24 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file")
     importing.add_argument("--json", action="store_true")
     importing.set_defaults(handler=_cmd_staff_import)
+
+    reports = sub.add_parser("reports", help="reports you may read").add_subparsers(
+        dest="reports_command", required=True
+    )
+    rlist = reports.add_parser("list", help="one line (or JSON object) per report STAFF_ID may read")
+    rlist.add_argument("--as", dest="as_staff", required=True, help="the staff id reading")
+    rlist.add_argument("--json", action="store_true")
+    rlist.set_defaults(handler=_cmd_reports_list)
+    rshow = reports.add_parser("show", help="one report, if STAFF_ID may read it (every view is audited)")
+    rshow.add_argument("reference", help="e.g. PC-2026-0042")
+    rshow.add_argument("--as", dest="as_staff", required=True, help="the staff id reading")
+    rshow.add_argument("--json", action="store_true")
+    rshow.set_defaults(handler=_cmd_reports_show)
+    rexport = reports.add_parser("export", help="a report as a plain-text document for CPOMS, MyConcern or LADO")
+    rexport.add_argument("reference")
+    rexport.add_argument("--as", dest="as_staff", required=True, help="the staff id exporting")
+    rexport.add_argument("--out", help="write to this file (default: standard output)")
+    rexport.set_defaults(handler=_cmd_reports_export)
     return parser
 
 
