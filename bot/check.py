@@ -51,6 +51,18 @@ def _checks() -> list[tuple[str, Callable[[], str]]]:
         ids = frozenset(TopicTagger.load(intents / "topics.yaml").topic_ids)
         return f"{len(load_intents(intents / 'questions', known_topics=ids))} intents"
 
+    def forms() -> str:
+        from bot.forms import load_forms
+
+        return f"{len(load_forms().forms)} report forms"
+
+    def routing() -> str:
+        from bot.reports.messages import load_report_messages
+        from bot.reports.routing import load_routing
+
+        load_report_messages()
+        return f"{len(load_routing().forms)} routed forms"
+
     def engine() -> str:
         build_engine()
         return "answer engine builds"
@@ -63,6 +75,8 @@ def _checks() -> list[tuple[str, Callable[[], str]]]:
         ("risk rules", lambda: (RiskRules.load(intents / "risk.yaml"), "ok")[1]),
         ("messages", lambda: (Messages.load(intents / "messages.yaml"), "ok")[1]),
         ("intents", questions),
+        ("report forms", forms),
+        ("routing and report messages", routing),
         ("engine", engine),
     ]
 

@@ -61,3 +61,12 @@ def test_unknown_topic_in_intent(tmp_path: Path) -> None:
     proc = run_check(home)
     assert proc.returncode == 1
     assert "unknown topic colleages" in proc.stdout
+
+
+def test_bad_routing_role_names_file(tmp_path: Path) -> None:
+    home = copy_home(tmp_path)
+    path = home / "intents" / "routing.yaml"
+    path.write_text(path.read_text().replace("dsl", "dls", 1))
+    proc = run_check(home)
+    assert proc.returncode == 1
+    assert "routing.yaml:" in proc.stdout
