@@ -337,13 +337,7 @@ class AnswerEngine:
     def ask(self, question: str, *, top: int = 3) -> Answer:
         """Answer one question; never raises for any text a user can type."""
         if not question or not question.strip():
-            return Answer(
-                answered=False,
-                escalate=False,
-                form=None,
-                intent=None,
-                text=self.messages.render("empty", self.contacts),
-            )
+            return self._unanswered("empty")
         query = self._prepare(question)
         risk = self.risk.assess(query.cleaned)
         scored = self._intent_scores(query)
@@ -375,14 +369,13 @@ class AnswerEngine:
             return Answer(answered=True, escalate=False, form=None, intent=None, text=text, clauses=clauses)
         return self._refusal()
 
-    def _refusal(self) -> Answer:
+    def _unanswered(self, message: str) -> Answer:
         return Answer(
-            answered=False,
-            escalate=False,
-            form=None,
-            intent=None,
-            text=self.messages.render("refusal", self.contacts),
+            answered=False, escalate=False, form=None, intent=None, text=self.messages.render(message, self.contacts)
         )
+
+    def _refusal(self) -> Answer:
+        return self._unanswered("refusal")
 
     def _from_intent(self, n: int, query: _Prepared, top: int) -> Answer:
         intent = self.intents[n]
