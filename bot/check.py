@@ -61,7 +61,10 @@ def _checks() -> list[tuple[str, Callable[[], str]]]:
         from bot.reports.routing import load_routing
 
         load_report_messages()
-        return f"{len(load_routing().forms)} routed forms"
+        rules, config = load_routing(), load_school()
+        for each in config.schools:  # a school's own rules may name notes only routing.yaml defines
+            rules.for_school(config.routing_for(each.id))
+        return f"{len(rules.forms)} routed forms"
 
     def engine() -> str:
         build_engine()

@@ -179,7 +179,8 @@ def test_a_subject_is_refused_in_the_console_and_the_refusal_audited(console: Co
     out = console.run("r.ahmed", fill(console, "r.ahmed", "staff_conduct_concern"))
     reference = REFERENCE.search(out.replace("\n", " ")).group(1)
     refused = console.run("e.clarke", [f"show {reference}"])  # the colleague the concern is about
-    assert "You can't read" in refused and "--- message for you ---" not in refused
+    messages = refused.split("You can't read")[0].split("--- message for you ---")[1:]
+    assert "You can't read" in refused and not any(reference in m for m in messages)
     with open_store(console.url) as store, store.transaction() as tx:
         assert ("e.clarke", "refused") in [(e.actor_id, e.action) for e in tx.audit.trail(reference)]
 
@@ -207,3 +208,20 @@ def test_an_urgent_report_nobody_acknowledges_reaches_the_deputy_dsl(console: Co
     late = console.run("p.nair", [f"ack {reference}"], at=NOW + timedelta(minutes=16))
     assert "Escalated to you" in late and f"Acknowledged {reference}" in late
     assert "acknowledged by" in console.run("h.li", [], at=NOW + timedelta(minutes=17))
+
+
+def test_someone_not_entitled_is_refused_show_in_the_chat_and_it_is_audited(console: Console):
+    out = console.run("r.ahmed", fill(console, "r.ahmed", "pupil_contact"))
+    reference = REFERENCE.search(out.replace("\n", " ")).group(1)
+    refused = console.run("k.dawson", [f"show {reference}"])  # the school office: not sent it
+    assert "You can't read" in refused and "recorded" in refused and SECRET not in refused
+    with open_store(console.url) as store, store.transaction() as tx:
+        assert ("k.dawson", "refused") in [(e.actor_id, e.action) for e in tx.audit.trail(reference)]
+
+
+def test_a_copied_head_reads_in_the_chat_but_ack_is_refused(console: Console):
+    out = console.run("r.ahmed", fill(console, "r.ahmed", "pupil_contact"))
+    reference = REFERENCE.search(out.replace("\n", " ")).group(1)
+    seen = console.run("a.whitfield", [f"show {reference}", f"ack {reference}"])
+    assert "For your information" in seen and f"{reference}: Report contact" in seen
+    assert "copied on" in seen and f"Acknowledged {reference}" not in seen

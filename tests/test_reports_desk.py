@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.replies import Text, reply_from_dict
+from bot.core.replies import Choices, Text, reply_from_dict
 from bot.forms import Submitted, load_forms
 from bot.reports import ReportAccessRefused, default_desk, escalate_due
 from bot.school import SchoolConfig
@@ -59,7 +59,7 @@ def test_a_report_is_stored_with_a_reference_and_its_alerts_carry_no_details(des
     report = desk.submit(submitted("pupil_contact"), reporter_id="r.ahmed", school_id="riverside")
     assert report.reference == "PC-2026-0001" and report.status == "submitted"
     assert report.routed_to == ("d.price", "a.whitfield")
-    assert outbox(desk) == [("d.price", "alert"), ("a.whitfield", "alert")]
+    assert outbox(desk) == [("d.price", "alert"), ("a.whitfield", "copy")]
     alert = texts_to(desk, "d.price")
     assert "Rashid Ahmed" in alert[0] and "PC-2026-0001" in alert[0] and "not urgent" in alert[0]
     assert not any("private detail" in t for t in alert)
@@ -179,3 +179,55 @@ def test_export_is_a_plain_document_with_the_audit_trail(desk):
     assert ref in text and "private detail" in text and "LADO" in text and "d.price  exported" in text
     with pytest.raises(ReportAccessRefused):
         desk.export(ref, reader_id="e.clarke")
+
+
+def test_a_copied_head_reads_but_may_not_acknowledge_or_close(desk):
+    ref = desk.submit(submitted("pupil_contact"), reporter_id="r.ahmed", school_id="riverside").reference
+    assert desk.read(ref, reader_id="a.whitfield").reference == ref
+    for refused in (desk.acknowledge(ref, staff_id="a.whitfield"),
+                    desk.close(ref, staff_id="a.whitfield", outcome="Done")):
+        assert "copied on" in refused[0].text and "not acknowledge" in refused[0].text
+    assert desk.read(ref, reader_id="d.price").status == "submitted"
+    assert ("a.whitfield", "refused") in [(who, what) for _, who, what in desk.audit_trail(ref)]
+    with desk.store.transaction() as tx:
+        [copy] = tx.outbox.list(recipient_id="a.whitfield")
+    choices = next(r for r in map(reply_from_dict, copy.replies) if isinstance(r, Choices))
+    assert [o.value for o in choices.options] == [f"show {ref}"]  # a copy offers to open it, not to acknowledge
+    assert desk.acknowledge(ref, staff_id="d.price")[0].text.startswith(f"Acknowledged {ref}")
+
+
+def test_a_copied_head_escalated_to_on_an_urgent_report_may_then_acknowledge(desk, clock):
+    ref = desk.submit(submitted("pupil_contact", urgent=True), reporter_id="r.ahmed", school_id="riverside").reference
+    assert "copied on" in desk.acknowledge(ref, staff_id="a.whitfield")[0].text
+    for minutes in (15, 30):  # the deputy DSL, then the Head
+        clock.now = START + timedelta(minutes=minutes)
+        assert escalate_due(desk.store, clock.now, desk=desk) == [ref]
+    assert "Escalated to you" in texts_to(desk, "a.whitfield")[-1]
+    assert desk.acknowledge(ref, staff_id="a.whitfield")[0].text.startswith(f"Acknowledged {ref}")
+
+
+def test_a_later_approver_can_neither_read_nor_decide_before_their_turn(desk):
+    ref = desk.submit(submitted("site_creation_request"), reporter_id="s.kowalski",
+                      school_id="riverside").reference
+    for later in ("l.fraser", "a.whitfield"):
+        with pytest.raises(ReportAccessRefused):
+            desk.read(ref, reader_id=later)
+        assert "not waiting for your approval" in desk.decide(ref, staff_id=later, approve=True)[0].text
+    assert [r.reference for r in desk.readable_by("a.whitfield")] == []
+    desk.decide(ref, staff_id="e.clarke", approve=True)
+    assert desk.read(ref, reader_id="l.fraser").reference == ref  # now their turn
+    with pytest.raises(ReportAccessRefused):
+        desk.read(ref, reader_id="a.whitfield")
+    desk.decide(ref, staff_id="l.fraser", approve=True)
+    for reader in ("s.kowalski", "e.clarke", "l.fraser", "a.whitfield"):  # requester, earlier and current
+        assert desk.read(ref, reader_id=reader).reference == ref
+    assert [(who, what) for _, who, what in desk.audit_trail(ref)].count(("a.whitfield", "refused")) == 2
+
+
+def test_a_declined_request_stays_closed_to_the_approvers_never_asked(desk):
+    ref = desk.submit(submitted("site_creation_request"), reporter_id="s.kowalski",
+                      school_id="riverside").reference
+    desk.decide(ref, staff_id="e.clarke", approve=False, reason="Not needed")
+    for never_asked in ("l.fraser", "a.whitfield"):
+        with pytest.raises(ReportAccessRefused):
+            desk.read(ref, reader_id=never_asked)

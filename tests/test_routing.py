@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
+from bot.forms import Submitted
+from bot.reports import default_desk
 from bot.reports.routing import Directory, load_routing, route
-from bot.school import SchoolConfig
+from bot.school import SchoolConfig, load_school
+from bot.staff import sync_from_school
+from bot.store import Store
 from bot.store.records import StaffRecord
 
 RULES = load_routing()
@@ -99,3 +103,73 @@ def test_rules_are_validated_naming_the_file_and_line(tmp_path: Path):
     bad.write_text("escalation: {chain: [deputy_dsl]}\nforms:\n  pupil_contact: {to: [janitor]}\n")
     with pytest.raises(ConfigError, match="routing.yaml"):
         load_routing(bad)
+
+
+# -- a school's own rules in the school file ------------------------------------------------------
+
+DEMO_SCHOOL_TEXT = (Path(__file__).resolve().parent.parent / "school" / "demo-school.yaml").read_text()
+DEMO_TRUST_TEXT = (Path(__file__).resolve().parent / "data" / "demo-trust.yaml").read_text()
+TRUST_RULES = "routing:\n  media_enquiry: {to: [dsl]}\n  family_declaration: {to: [head], copy: [dsl]}\n\nschools:\n"
+HILLSIDE_RULE = "  - id: hillside\n    routing:\n      media_enquiry: {to: [chair_of_governors]}\n"
+
+
+def school_file(tmp_path: Path, routing: str) -> Path:
+    path = tmp_path / "school.yaml"
+    path.write_text(DEMO_SCHOOL_TEXT + "\nrouting:\n" + routing)
+    return path
+
+
+def trust_file(tmp_path: Path) -> Path:
+    path = tmp_path / "trust.yaml"
+    path.write_text(DEMO_TRUST_TEXT.replace("\nschools:\n", "\n" + TRUST_RULES, 1)
+                    .replace("  - id: hillside\n", HILLSIDE_RULE, 1))
+    return path
+
+
+def test_a_school_routes_a_form_its_own_way(tmp_path: Path, directory):
+    config = load_school(school_file(tmp_path, "  media_enquiry:\n    to: [school_office]\n    copy: [head]\n"))
+    rules = RULES.for_school(config.routing_for("riverside"))
+    r = route(rules, form_id="media_enquiry", answers={}, reporter=directory.get("r.ahmed"), subjects=(),
+              directory=directory)
+    assert (r.to, r.copied) == (("k.dawson",), ("a.whitfield",))
+    assert rules.forms["pupil_contact"] == RULES.forms["pupil_contact"]  # forms it does not name keep the default
+
+
+@pytest.mark.parametrize(("routing", "problem"), [
+    ("  media_enquiries: {to: [head]}\n", "unknown form 'media_enquiries'"),
+    ("  media_enquiry: {to: [bursar]}\n", "unknown role 'bursar'"),
+    ("  media_enquiry: {copy: [head]}\n", "someone must receive it"),
+])
+def test_a_mistake_in_a_schools_rules_names_the_line(tmp_path: Path, routing: str, problem: str):
+    path = school_file(tmp_path, routing)
+    line = len(path.read_text().splitlines())  # the rule is the file's last line
+    with pytest.raises(ConfigError, match=problem) as error:
+        load_school(path)
+    assert f"{path}:{line}" in str(error.value)
+
+
+def test_a_schools_rule_may_name_only_notes_routing_yaml_defines(tmp_path: Path):
+    config = load_school(school_file(tmp_path, "  cyberbullying:\n    to: [head]\n    also:\n"
+                                               "      - {when: {step: x, is: true}, to: [dsl], note: police}\n"))
+    with pytest.raises(ConfigError, match="note 'police' is not defined"):
+        RULES.for_school(config.routing_for("riverside"))
+
+
+def test_a_trust_routes_every_school_and_a_school_may_override_it(tmp_path: Path):
+    config = load_school(trust_file(tmp_path))
+    riverside, hillside = config.routing_for("riverside"), config.routing_for("hillside")
+    assert riverside["media_enquiry"].to == ["dsl"] and hillside["media_enquiry"].to == ["chair_of_governors"]
+    assert hillside["family_declaration"].copy_to == ["dsl"]  # the trust's rule where the school has none
+
+
+def test_the_desk_routes_each_report_by_its_own_schools_rules(tmp_path: Path, store: Store):
+    config = load_school(trust_file(tmp_path))
+    sync_from_school(store, config=config)
+    desk = default_desk(store, schools=config)
+
+    def sent_to(reporter: str, school_id: str) -> tuple[str, ...]:
+        return desk.submit(Submitted(form_id="media_enquiry", answers={}, urgent=False, subjects=(), summary=()),
+                           reporter_id=reporter, school_id=school_id).routed_to
+
+    assert sent_to("p.nair", "riverside") == ("d.price",)
+    assert sent_to("y.adeyemi", "hillside") == ("w.brooks",)

@@ -19,6 +19,7 @@ from bot.answer.engine import Answer, AnswerEngine
 from bot.core.replies import Choice, Choices, Quote, Reply, Text
 from bot.forms import DialogueEngine, DialogueKey, DialogueStateStore, FormSet, Submitted, Turn
 from bot.forms.answers import normalise
+from bot.reminders.chat import AcknowledgementDesk
 from bot.reports.desk import ReportAccessRefused, ReportDesk, ReportNotFound
 from bot.store.records import StaffRecord
 
@@ -79,8 +80,10 @@ class Conversation:
     dialogue store and a pending offer in the store's `offers`, so any process can take the next message."""
 
     def __init__(self, *, engine: AnswerEngine, forms: FormSet, desk: ReportDesk, dialogues: DialogueStateStore,
-                 timezone: str = "Europe/London", clock: Callable[[], datetime] | None = None) -> None:
+                 timezone: str = "Europe/London", clock: Callable[[], datetime] | None = None,
+                 acknowledgements: AcknowledgementDesk | None = None) -> None:
         self.engine = engine
+        self.acknowledgements = acknowledgements
         self.forms = forms
         self.desk = desk
         self.dialogues = dialogues
@@ -98,6 +101,8 @@ class Conversation:
         state = self.dialogues.get(who.key)
         if state is not None:
             replies += self._turn(who, self._dialogue(who).resume(state))
+        elif self.acknowledgements is not None:
+            replies += self.acknowledgements.waiting_note(staff_id=who.staff_id, school_id=who.school_id)
         return replies
 
     def _privacy(self, who: Who) -> list[Reply]:
@@ -115,6 +120,10 @@ class Conversation:
         state = self.dialogues.get(who.key)
         if state is not None:
             return self._turn(who, self._dialogue(who).handle(state, text))
+        if self.acknowledgements is not None:
+            handled = self.acknowledgements.handle(staff_id=who.staff_id, school_id=who.school_id, text=text)
+            if handled is not None:
+                return handled
         said = normalise(text)
         with self.desk.store.transaction(write=True) as tx:
             offer = tx.offers.take(who.key)

@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.core.quiet_hours import QuietHours
 from bot.core.replies import Reply, reply_from_dict
-from bot.store import Store
+from bot.store import Store, Transaction
+from bot.store.outbox_repo import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ class Deliverer(Protocol):
 class DrainResult:
     delivered: int
     failed: int
+    held: int = 0  # put back until the recipient's school hours (quiet hours)
 
 
 def _utc_now() -> datetime:
@@ -45,9 +48,12 @@ def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
 class OutboxSender:
     def __init__(self, store: Store, deliverer: Deliverer, *, clock: Callable[[], datetime] = _utc_now,
                  base_delay: timedelta = timedelta(seconds=30), max_delay: timedelta = timedelta(hours=1),
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(minutes=5), quiet_hours: QuietHours | None = None) -> None:
+        """Without `quiet_hours` everything due is delivered at once (a channel's own tests); the bot's
+        processes pass the school file's, so non-urgent messages wait for school hours."""
         self._store = store
         self._deliverer = deliverer
+        self._quiet = quiet_hours
         self._clock = clock
         self._base, self._cap, self._lease = base_delay, max_delay, lease
 
@@ -56,8 +62,9 @@ class OutboxSender:
         now = self._clock()
         with self._store.transaction(write=True) as tx:
             claimed = tx.outbox.claim_due(now=now, lease=self._lease)
+            held = {m.id for m in claimed if self._hold(tx, m, now)}
         delivered = failed = 0
-        for message in claimed:
+        for message in (m for m in claimed if m.id not in held):
             try:
                 self._deliverer.deliver(recipient_id=message.recipient_id,
                                         replies=[reply_from_dict(r) for r in message.replies],
@@ -78,4 +85,19 @@ class OutboxSender:
                     report = tx.reports.get(message.report_reference)
                     if report is not None and report.status == "submitted":
                         tx.reports.update(replace(report, status="delivered"), now=self._clock())
-        return DrainResult(delivered=delivered, failed=failed)
+        return DrainResult(delivered=delivered, failed=failed, held=len(held))
+
+    def _hold(self, tx: Transaction, message: OutboxMessage, now: datetime) -> bool:
+        """Put `message` back until its recipient's school opens, if it is not urgent and the school is shut.
+
+        Checked when it is due (not when it was queued), so a retry that falls due at night waits too."""
+        if self._quiet is None:
+            return False
+        report = tx.reports.get(message.report_reference) if message.report_reference else None
+        person = tx.staff.get(message.recipient_id)
+        until = self._quiet.hold_until(school_id=person.school_id if person else message.school_id,
+                                       urgent=bool(report and report.urgent), moment=now)
+        if until is None:
+            return False
+        tx.outbox.defer(message.id, until=until)
+        return True

@@ -17,14 +17,15 @@ from bot.reports.desk import ReportAccessRefused, ReportDesk, ReportNotFound, ma
 from bot.reports.export import export_text
 from bot.reports.messages import ReportMessages, load_report_messages
 from bot.reports.routing import Directory, Routing, RoutingRules, load_routing, route
+from bot.school import SchoolConfig, load_school
 from bot.store import Store
 
 
-def default_desk(store: Store, *, forms: FormSet | None = None,
+def default_desk(store: Store, *, forms: FormSet | None = None, schools: SchoolConfig | None = None,
                  clock: Callable[[], datetime] | None = None) -> ReportDesk:
-    """A desk with the shipped forms, routing rules and texts."""
+    """A desk with the shipped forms, routing rules and texts, and the school file's own routing rules."""
     return ReportDesk(store, forms=forms or load_forms(), rules=load_routing(), messages=load_report_messages(),
-                      clock=clock or (lambda: datetime.now(UTC)))
+                      schools=schools or load_school(), clock=clock or (lambda: datetime.now(UTC)))
 
 
 def escalate_due(store: Store, now: datetime, *, desk: ReportDesk | None = None) -> list[str]:

@@ -19,6 +19,7 @@ from bot.forms import FormSet, Submitted
 from bot.reports.export import export_text
 from bot.reports.messages import ReportMessages
 from bot.reports.routing import Directory, RoutingRules, escalation_targets, route
+from bot.school import SchoolConfig
 from bot.store import Store, Transaction
 from bot.store.report_repo import ReportRecord
 
@@ -31,27 +32,56 @@ class ReportNotFound(PolicybotError):
     """No report has this reference."""
 
 
+#: The outbox kind of an alert to someone copied for information (they may read the report, not act on it).
+COPY = "copy"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _key(reference: str, kind: str, recipient: str) -> str:
+    """An outbox message's idempotency key: one message of each kind per report and recipient."""
+    return f"report:{reference}:{kind}:{recipient}"
+
+
+def _kind(key: str) -> str:
+    """The kind of a report message from its key (see `_key`)."""
+    return key.split(":")[2]
+
+
 def may_read(report: ReportRecord, staff_id: str) -> bool:
-    """The reporter and the people and roles it was routed to may read it; the subject never may."""
+    """The reporter and the people and roles it was routed to may read it; the subject never may, nor an
+    approver whose turn has not come (they are asked, and may read it, only once the earlier ones approve)."""
     if staff_id in report.subjects:
         return False
-    return staff_id == report.reporter_id or staff_id in report.readers
+    if staff_id == report.reporter_id:
+        return True
+    return staff_id in report.readers and not _waiting_approver(report, staff_id)
+
+
+def _waiting_approver(report: ReportRecord, staff_id: str) -> bool:
+    """An approver not yet asked: in the chain but not yet among the people the request was sent to."""
+    chain = report.approval["chain"] if report.approval else []
+    return staff_id in chain and staff_id not in report.routed_to
 
 
 class ReportDesk:
     """One per process; holds no per-report state (everything is in the store)."""
 
     def __init__(self, store: Store, *, forms: FormSet, rules: RoutingRules, messages: ReportMessages,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+                 schools: SchoolConfig, clock: Callable[[], datetime] = _utc_now) -> None:
         self.store = store
         self.forms = forms
         self.rules = rules
         self.messages = messages
         self._clock = clock
+        # Each school's rules (its own over its trust's over intents/routing.yaml), built and checked once.
+        self._school_rules = {s.id: rules.for_school(schools.routing_for(s.id)) for s in schools.schools}
+
+    def rules_for(self, school_id: str) -> RoutingRules:
+        """The routing rules a report of `school_id` follows."""
+        return self._school_rules.get(school_id, self.rules)
 
     # -- submitting -----------------------------------------------------------------------------
 
@@ -62,7 +92,7 @@ class ReportDesk:
         with self.store.transaction(write=True) as tx:
             directory = Directory(tx.staff.current(school_id=school_id))
             reporter = tx.staff.get(reporter_id)
-            routing = route(self.rules, form_id=form.id, answers=submitted.answers, reporter=reporter,
+            routing = route(self.rules_for(school_id), form_id=form.id, answers=submitted.answers, reporter=reporter,
                             subjects=submitted.subjects, directory=directory)
             number = tx.reports.next_reference_number(prefix=form.ref_prefix, year=now.year)
             approval = ({"chain": list(routing.approvers), "position": 0, "decisions": []}
@@ -80,7 +110,7 @@ class ReportDesk:
             for staff_id in routing.to:
                 self._queue(tx, report, staff_id, "alert", self._alert(report, who, self.messages.alert))
             for staff_id in routing.copied:
-                self._queue(tx, report, staff_id, "alert", self._alert(report, who, self.messages.alert_copy))
+                self._queue(tx, report, staff_id, COPY, self._alert(report, who, self.messages.alert_copy, copy=True))
             if routing.approvers:
                 self._queue(tx, report, routing.approvers[0], "approval-0", self._approval_request(report, who))
         return report
@@ -246,7 +276,9 @@ class ReportDesk:
                 if targets is None:
                     tx.reports.update(replace(report, escalate_at=None), now=now)
                     continue
-                new = [t for t in targets if t not in report.routed_to and t != report.reporter_id]
+                # Someone only copied (the Head on a pupil contact) is now asked to act, so is alerted too.
+                new = [t for t in targets if t != report.reporter_id
+                       and (t not in report.routed_to or not self._acts_on(tx, report, t))]
                 updated = tx.reports.update(replace(
                     report, escalation_level=level, escalate_at=now + timedelta(minutes=minutes),
                     routed_to=tuple(dict.fromkeys((*report.routed_to, *new))),
@@ -269,7 +301,18 @@ class ReportDesk:
         if staff_id not in report.routed_to or staff_id in report.subjects:
             tx.audit.append(report, actor_id=staff_id, action="refused", detail="not a recipient", at=self._clock())
             return [Text(self.messages.not_a_recipient.format(reference=report.reference))]
+        if not self._acts_on(tx, report, staff_id):
+            tx.audit.append(report, actor_id=staff_id, action="refused", detail="copied only", at=self._clock())
+            return [Text(self.messages.copied_only.format(reference=report.reference))]
         return report
+
+    @staticmethod
+    def _acts_on(tx: Transaction, report: ReportRecord, staff_id: str) -> bool:
+        """Whether `staff_id` was sent the report to act on it (alerted, escalated to, asked to approve), not
+        only copied. What each person was sent, and why, is the outbox's record for this report."""
+        kinds = {_kind(m.idempotency_key) for m in tx.outbox.list(recipient_id=staff_id)
+                 if m.report_reference == report.reference}
+        return bool(kinds - {COPY})
 
     def _close(self, tx: Transaction, report: ReportRecord, *, staff_id: str, outcome: str,
                now: datetime) -> ReportRecord:
@@ -278,13 +321,17 @@ class ReportDesk:
         tx.audit.append(closed, actor_id=staff_id, action="closed", at=now)
         return closed
 
-    def _alert(self, report: ReportRecord, reporter: str, template: str, **extra: object) -> list[Reply]:
-        """Who, which form, how urgent, the reference and how to open it: never the details."""
+    def _alert(self, report: ReportRecord, reporter: str, template: str, *, copy: bool = False,
+               **extra: object) -> list[Reply]:
+        """Who, which form, how urgent, the reference and how to open it: never the details. A copy offers
+        only to open it: those copied read, the people it is sent to act."""
         m = self.messages
         title = self.forms.get(report.form_id).title
         text = template.format(reporter=reporter, title=title, reference=report.reference,
                                urgency=m.urgent if report.urgent else m.not_urgent, **extra)
         ref = report.reference
+        if copy:
+            return [Text(text), Choices(m.how_to_open_copy.format(reference=ref), (Choice(m.open_it, f"show {ref}"),))]
         return [Text(text), Choices(m.how_to_open.format(reference=ref),
                                     (Choice(m.open_it, f"show {ref}"), Choice(m.acknowledge_it, f"ack {ref}")))]
 
@@ -298,7 +345,7 @@ class ReportDesk:
     def _queue(self, tx: Transaction, report: ReportRecord, recipient: str, kind: str,
                replies: Sequence[Reply]) -> None:
         tx.outbox.queue(school_id=report.school_id, recipient_id=recipient, replies=[to_dict(r) for r in replies],
-                        idempotency_key=f"report:{report.reference}:{kind}:{recipient}", now=self._clock(),
+                        idempotency_key=_key(report.reference, kind, recipient), now=self._clock(),
                         report_id=report.id)
 
     @staticmethod

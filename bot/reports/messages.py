@@ -32,6 +32,7 @@ class ReportMessages(BaseModel):
     approve_it: str
     decline_it: str
     how_to_open: str
+    how_to_open_copy: str
     how_to_decide: str
     acknowledged_reporter: str
     acknowledged_actor: str
@@ -50,6 +51,7 @@ class ReportMessages(BaseModel):
     not_your_turn: str
     no_approval: str
     not_a_recipient: str
+    copied_only: str
     refused: str
     not_found: str
     report_title: str

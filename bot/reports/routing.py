@@ -16,55 +16,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from bot.errors import ConfigError
-from bot.forms.conditions import Condition
 from bot.forms.loader import FORM_IDS
 from bot.paths import intents_dir
-from bot.school.model import ROLE_NAMES
+from bot.school.routing import LINE_MANAGER, FormRoute, check_role
 from bot.store.records import StaffRecord
 from bot.yamlfile import load_yaml, validate
-
-LINE_MANAGER = "line_manager"
-
-
-def _check_role(role: str) -> str:
-    if role != LINE_MANAGER and role not in ROLE_NAMES:
-        raise ValueError(f"unknown role {role!r} - use one of: {', '.join(sorted(ROLE_NAMES))}, {LINE_MANAGER}")
-    return role
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Also(_Model):
-    when: Condition
-    to: list[str] = Field(min_length=1)
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _roles(self) -> Also:
-        for role in self.to:
-            _check_role(role)
-        return self
-
-
-class FormRoute(_Model):
-    to: list[str] = []
-    copy_to: list[str] = Field(default=[], alias="copy")
-    approval: list[str] = []
-    also: list[Also] = []
-
-    @model_validator(mode="after")
-    def _roles(self) -> FormRoute:
-        for role in (*self.to, *self.copy_to, *self.approval):
-            _check_role(role)
-        if not self.to and not self.approval:
-            raise ValueError("a form needs `to` or `approval` - someone must receive it")
-        return self
-
-    def roles(self) -> list[str]:
-        """Every role this rule names: holders of these may read the form's reports."""
-        return list(dict.fromkeys([*self.to, *self.copy_to, *self.approval, *(r for a in self.also for r in a.to)]))
 
 
 class Escalation(_Model):
@@ -74,7 +34,7 @@ class Escalation(_Model):
     @model_validator(mode="after")
     def _roles(self) -> Escalation:
         for role in self.chain:
-            _check_role(role)
+            check_role(role)
         return self
 
 
@@ -93,13 +53,28 @@ class RoutingRules(_Model):
         if unknown:
             raise ValueError(f"unknown form(s) {', '.join(unknown)} - the forms are {', '.join(FORM_IDS)}")
         for role, other in self.instead.items():
-            _check_role(role)
-            _check_role(other)
+            check_role(role)
+            check_role(other)
         for route in self.forms.values():
             for also in route.also:
                 if also.note is not None and also.note not in self.notes:
                     raise ValueError(f"note {also.note!r} is not defined - add it under `notes`")
         return self
+
+
+    def for_school(self, overrides: Mapping[str, FormRoute]) -> RoutingRules:
+        """These rules with a school's (or trust's) own rule in place of the default for each form it names.
+
+        A note an override names must be one of these rules' notes (it is checked here, not in the school
+        file's loader, because the notes are defined in intents/routing.yaml)."""
+        if not overrides:
+            return self
+        for form_id, rule in overrides.items():
+            for also in rule.also:
+                if also.note is not None and also.note not in self.notes:
+                    raise ConfigError(f"routing: {form_id}: note {also.note!r} is not defined - use one of "
+                                      f"{', '.join(self.notes) or 'none'} (intents/routing.yaml `notes`)")
+        return self.model_copy(update={"forms": {**self.forms, **overrides}})
 
 
 def load_routing(path: str | Path | None = None) -> RoutingRules:

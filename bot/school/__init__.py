@@ -7,12 +7,9 @@ path can use it.
 
 from bot.school.loader import load_school
 from bot.school.model import (
-    DUTY_ROLES,
-    ROLE_NAMES,
     Contact,
     Contacts,
     DaySpan,
-    Role,
     School,
     SchoolConfig,
     SchoolHours,
@@ -21,6 +18,8 @@ from bot.school.model import (
     TrustInfo,
     academic_year,
 )
+from bot.school.roles import DUTY_ROLES, ROLE_NAMES, Role
+from bot.school.routing import FormRoute
 
 __all__ = [
     "DUTY_ROLES",
@@ -28,6 +27,7 @@ __all__ = [
     "Contact",
     "Contacts",
     "DaySpan",
+    "FormRoute",
     "Role",
     "School",
     "SchoolConfig",

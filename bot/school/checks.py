@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.school.model import ROLE_NAMES, Role, School, SchoolConfig
+from bot.form_ids import FORM_IDS
+from bot.school.model import School, SchoolConfig
+from bot.school.roles import ROLE_NAMES, Role
 
 Loc = tuple[Any, ...]
 
@@ -43,6 +45,8 @@ def check_config(config: SchoolConfig, *, school_locs: Sequence[Loc]) -> Finding
         _references(config, school, loc, found)
         _role_holders(school, loc, found)
         _calendar(school, loc, found)
+        _routing_forms(school.routing, (*loc, "routing"), found)
+    _routing_forms(config.trust_routing, ("routing",), found)
     for policy_id, owner in config.trust_policy_owners.items():
         where = ("policy_owners", policy_id)
         if policy_id not in config.trust_policies:
@@ -220,3 +224,12 @@ def _calendar(school: School, loc: Loc, found: Findings) -> None:
                             f"{span.name} ({span.start}) is outside every term - check the date",
                         )
                     )
+
+
+def _routing_forms(routing: dict[str, object], loc: Loc, found: Findings) -> None:
+    """A rule for a form that does not exist would silently route nothing: name the line."""
+    for form_id in routing:
+        if form_id not in FORM_IDS:
+            found.errors.append(
+                Problem((*loc, form_id), f"unknown form {form_id!r} - the forms are {', '.join(FORM_IDS)}")
+            )

@@ -35,6 +35,7 @@ def load_school(path: Path | None = None) -> SchoolConfig:
             trust=trust.trust,
             trust_policies=trust.policies,
             trust_policy_owners=trust.policy_owners,
+            trust_routing=trust.routing,
             schools=trust.schools,
             source=path,
         )

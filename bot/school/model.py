@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time
-from enum import StrEnum
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,49 +29,13 @@ from pydantic import (
 )
 
 from bot.errors import PolicybotError
-
-
-class Role(StrEnum):
-    """Every role a staff member can hold in the school file."""
-
-    # Duties: the people reports are routed to and who configure the bot.
-    HEAD = "head"
-    DSL = "dsl"
-    DEPUTY_DSL = "deputy_dsl"
-    CHAIR_OF_GOVERNORS = "chair_of_governors"
-    ICT_TECHNICIAN = "ict_technician"
-    COMMUNICATIONS_OFFICER = "communications_officer"
-    SCHOOL_OFFICE = "school_office"
-    ADMINISTRATOR = "administrator"
-    # Kinds of people: everyone is `staff`; the others say how they belong to the school,
-    # which matters for routing (a concern about a volunteer or governor is an allegation)
-    # and for what they are reminded of.
-    STAFF = "staff"
-    TEACHER = "teacher"
-    TEACHING_ASSISTANT = "teaching_assistant"
-    SUPPORT_STAFF = "support_staff"
-    GOVERNOR = "governor"
-    VOLUNTEER = "volunteer"
-    AGENCY = "agency"
-
-
-DUTY_ROLES: frozenset[Role] = frozenset(
-    {
-        Role.HEAD,
-        Role.DSL,
-        Role.DEPUTY_DSL,
-        Role.CHAIR_OF_GOVERNORS,
-        Role.ICT_TECHNICIAN,
-        Role.COMMUNICATIONS_OFFICER,
-        Role.SCHOOL_OFFICE,
-        Role.ADMINISTRATOR,
-    }
-)
+from bot.school.roles import ROLE_NAMES, Role
+from bot.school.routing import FormRoute
 
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-ROLE_NAMES: frozenset[str] = frozenset(role.value for role in Role)
 
 WEEKDAYS: tuple[Weekday, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_LOOKAHEAD_DAYS = 366  # how far ahead quiet hours look for the next school day
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _POLICY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -297,6 +260,7 @@ class School(_Model):
     contacts: Contacts
     who_to_ask: Id = Role.HEAD.value
     policy_owners: dict[PolicyId, Id] = {}
+    routing: dict[str, FormRoute] = {}
     staff: tuple[StaffMember, ...] = Field(min_length=1)
 
     @property
@@ -340,6 +304,22 @@ class School(_Model):
             self.is_school_day(here.date()) and self.school_hours.start <= here.time() < self.school_hours.end
         )
 
+    def next_opening(self, moment: datetime) -> datetime | None:
+        """When quiet hours end: None if `moment` is in school hours, else the start of the next school day.
+
+        Also None when the calendar has no school day in the coming year (term dates not yet entered for
+        next year): a message is then better delivered than held indefinitely.
+        """
+        if self.in_school_hours(moment):
+            return None
+        here = self.local(moment)
+        first = here.date() if here.time() < self.school_hours.start else here.date() + timedelta(days=1)
+        for offset in range(_LOOKAHEAD_DAYS):
+            day = first + timedelta(days=offset)
+            if self.is_school_day(day):
+                return datetime.combine(day, self.school_hours.start, tzinfo=self.tz)
+        return None
+
 
 class TrustInfo(_Model):
     id: Id
@@ -356,6 +336,7 @@ class TrustFile(_Model):
     trust: TrustInfo
     policies: tuple[PolicyId, ...] = ()
     policy_owners: dict[PolicyId, Id] = {}
+    routing: dict[str, FormRoute] = {}
     schools: tuple[School, ...] = Field(min_length=1)
 
 
@@ -377,6 +358,7 @@ class SchoolConfig(BaseModel):
     trust: TrustInfo | None = None
     trust_policies: tuple[str, ...] = ()
     trust_policy_owners: dict[str, str] = {}
+    trust_routing: dict[str, FormRoute] = {}
     schools: tuple[School, ...]
     source: Path | None = None
     warnings: tuple[str, ...] = ()
@@ -456,6 +438,11 @@ class SchoolConfig(BaseModel):
         """Who is reminded of a policy's review date: the school's owner, else the trust's."""
         owner = self.school(school_id).policy_owners.get(policy_id) or self.trust_policy_owners.get(policy_id)
         return self.staff_by_id(owner) if owner else None
+
+    def routing_for(self, school_id: str) -> dict[str, FormRoute]:
+        """The school's own routing rules by form, over the trust's (a school's rule for a form wins);
+        forms named by neither follow intents/routing.yaml."""
+        return {**self.trust_routing, **self.school(school_id).routing}
 
     def who_to_ask(self, school_id: str) -> list[StaffMember]:
         """The people named when the bot has no answer: holders of the configured role, or that person."""

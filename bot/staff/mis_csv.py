@@ -18,7 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.errors import PolicybotError
-from bot.school.model import ROLE_NAMES, Role, check_email, check_id, check_slack_id, check_teams_id
+from bot.school.model import check_email, check_id, check_slack_id, check_teams_id
+from bot.school.roles import ROLE_NAMES, Role
 from bot.store import StaffStatus
 
 # Normalised header (lower case, letters and digits only) -> field.
