@@ -10,12 +10,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import PolicybotError
 
 if TYPE_CHECKING:  # the database layer is imported only by the commands that use it
+    from bot.reminders import Reminders
     from bot.store import Store
     from bot.store.report_repo import ReportRecord
 
@@ -163,6 +165,55 @@ def _cmd_reports_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_now(text: str | None) -> datetime:
+    """`--now`: an ISO date-time; without a zone it is each school's local time (run_due takes it so)."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise PolicybotError(f"--now {text!r} is not an ISO date-time - e.g. 2026-11-24T10:00") from exc
+
+
+def _reminders() -> Reminders:
+    from bot.reminders import build_reminders
+    from bot.school import load_school
+
+    return build_reminders(open_synced_store(), config=load_school())
+
+
+def _cmd_reminders_run_due(args: argparse.Namespace) -> int:
+    for queued in _reminders().run_due(now=_parse_now(args.now)):
+        if args.json:
+            print(json.dumps(queued.to_json(), ensure_ascii=False))
+        else:
+            data = queued.to_json()
+            print(f"{queued.staff:<16} {queued.kind:<11} {', '.join(data['policies'])}")  # type: ignore[arg-type]
+    return 0
+
+
+def _cmd_compliance(args: argparse.Namespace) -> int:
+    from bot.reminders import compliance_rows, write_csv
+
+    rows = compliance_rows(_reminders(), now=_parse_now(args.now), school_id=args.school)
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as out:
+            write_csv(rows, out)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{row['school']:<14} {row['policy'] or '(all policies)':<22} {row['acknowledged']:>5}/"
+                  f"{row['staff'] if row['scope'] == 'policy' else '':<5} {row['percent']:>5}%")
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from bot.reminders.worker import run_worker
+
+    return run_worker(interval_seconds=args.interval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policybot", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -224,6 +275,24 @@ def build_parser() -> argparse.ArgumentParser:
     rexport.add_argument("--as", dest="as_staff", required=True, help="the staff id exporting")
     rexport.add_argument("--out", help="write to this file (default: standard output)")
     rexport.set_defaults(handler=_cmd_reports_export)
+
+    reminders = sub.add_parser("reminders", help="policy acknowledgement reminders").add_subparsers(
+        dest="reminders_command", required=True
+    )
+    due = reminders.add_parser("run-due", help="one sweep: queue every reminder due at --now (default: now)")
+    due.add_argument("--now", help="ISO date-time; without a zone, the school's local time")
+    due.add_argument("--json", action="store_true", help="one JSON object per message queued")
+    due.set_defaults(handler=_cmd_reminders_run_due)
+
+    compliance = sub.add_parser("compliance", help="who has acknowledged each policy, per policy and per school")
+    compliance.add_argument("--json", action="store_true", help="one JSON object per policy, then per school")
+    compliance.add_argument("--csv", help="also write the figures to this CSV file")
+    compliance.add_argument("--now", help="the moment whose academic year to report (default: now)")
+    compliance.set_defaults(handler=_cmd_compliance)
+
+    worker = sub.add_parser("worker", help="the clock process: reminders, report escalation, form nudges")
+    worker.add_argument("--interval", type=int, default=60, help="seconds between sweeps (default 60)")
+    worker.set_defaults(handler=_cmd_worker)
     return parser
 
 

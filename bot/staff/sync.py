@@ -37,7 +37,7 @@ def _from_file(person: StaffMember, *, school_id: str, stored: StaffRecord | Non
 def sync_from_school(store: Store, *, config: SchoolConfig) -> StaffChanges:
     """Make the stored schools and school-file staff match `config`, in one transaction."""
     changes = StaffChanges()
-    with store.transaction() as tx:
+    with store.transaction(write=True) as tx:
         trust_id = config.trust.id if config.trust else None
         for school in config.schools:
             tx.schools.save(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, MetaData, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.coltypes import UTCDateTime
@@ -191,3 +191,39 @@ class ConsoleInboxRow(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     shown_at: Mapped[datetime | None]
+
+
+# -- acknowledgements and reminders (migration 0003) -----------------------------------------------
+
+
+class AcknowledgementRow(Base):
+    """Append-only: one person's declaration that they have read one version of a policy, in one academic year."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("staff_id", "policy_id", "version", "academic_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    academic_year: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    acknowledged_at: Mapped[datetime]
+
+
+class ReminderSendRow(Base):
+    """A reminder message due to someone, inserted before it is queued: the unique key makes it exactly-once."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (UniqueConstraint("staff_id", "campaign", "step", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))  # whom the reminder is about
+    campaign: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(128))
+    recipient_id: Mapped[str] = mapped_column(String(64))  # who is messaged: the person, or their manager
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,16 @@ def _message(row: OutboxRow, reference: str | None) -> OutboxMessage:
                          report_reference=reference)
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message for `queue_many`."""
+
+    school_id: str
+    recipient_id: str
+    replies: list[dict[str, Any]]
+    idempotency_key: str
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -52,6 +63,19 @@ class OutboxRepository:
                                     next_attempt_at=now, created_at=now))
         self._session.flush()
         return True
+
+    def queue_many(self, messages: list[QueuedMessage], *, now: datetime) -> int:
+        """Queue many messages in one statement (a reminder sweep over a trust); a key queued before is
+        skipped, as `queue` does. Returns how many were queued."""
+        if not messages:
+            return 0
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        rows = [{"school_id": m.school_id, "recipient_id": m.recipient_id, "replies": m.replies,
+                 "idempotency_key": m.idempotency_key, "report_id": None, "attempts": 0, "next_attempt_at": now,
+                 "created_at": now} for m in messages]
+        result = self._session.execute(insert(OutboxRow).on_conflict_do_nothing().returning(OutboxRow.id), rows)
+        return len(result.all())
 
     def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 50) -> list[OutboxMessage]:
         """Undelivered rows whose time has come and that no other sender holds, leased to the caller."""
@@ -75,6 +99,12 @@ class OutboxRepository:
         row.attempts += 1
         row.last_error = error[:500]
         row.next_attempt_at, row.claimed_until = retry_at, None
+        self._session.flush()
+
+    def defer(self, message_id: int, *, until: datetime) -> None:
+        """Put a claimed message back until `until` (quiet hours): not a failed attempt, so no backoff."""
+        row = self._session.get_one(OutboxRow, message_id)
+        row.next_attempt_at, row.claimed_until = until, None
         self._session.flush()
 
     def list(self, *, recipient_id: str | None = None) -> list[OutboxMessage]:

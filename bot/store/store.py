@@ -21,6 +21,7 @@ from bot.store.dialogue_repo import NoticeRepository, OfferRepository
 from bot.store.engine import IMMEDIATE, database_url, make_engine
 from bot.store.migrate import upgrade_to_head
 from bot.store.outbox_repo import ConsoleInboxRepository, OutboxRepository
+from bot.store.reminder_repo import AcknowledgementRepository, ReminderRepository
 from bot.store.report_repo import AuditRepository, ReportRepository
 from bot.store.school_repo import SchoolRepository
 from bot.store.staff_repo import StaffRepository
@@ -38,6 +39,8 @@ class Transaction:
         self.inbox = ConsoleInboxRepository(session)
         self.notices = NoticeRepository(session)
         self.offers = OfferRepository(session)
+        self.acknowledgements = AcknowledgementRepository(session)
+        self.reminders = ReminderRepository(session)
 
 
 class Store:

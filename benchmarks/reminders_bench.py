@@ -1,0 +1,85 @@
+"""Benchmark of one reminder sweep for a trust of 50,000 staff across 100 schools, staff already stored.
+
+Loading the configuration and filling the database are not part of the figures. Prints, on this machine:
+- the first sweep on a school day (everyone asked: 50,000 messages, 200,000 ledger rows);
+- a second sweep at the same moment (nothing due: the exactly-once check over the whole ledger);
+- a sweep three days later (everyone's first reminder);
+- peak RSS of this process (an upper bound for the sweeps: it includes filling the database).
+
+Run: `.venv/bin/python benchmarks/reminders_bench.py [DATABASE_URL]` (default: a SQLite file in a temp dir).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bot.reminders import build_reminders
+from bot.school import SchoolConfig, load_school
+from bot.store import open_store
+from bot.store.models import SchoolRow, StaffRow
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHOOLS, PER_SCHOOL = 100, 500
+TUESDAY = datetime(2026, 11, 24, 10, 0)
+
+
+def trust_config() -> SchoolConfig:
+    """100 copies of the demo school (its calendar and the four policies), each listing its Head only: the
+    sweep reads staff from the database, as in production."""
+    demo = load_school(ROOT / "school" / "demo-school.yaml").schools[0]
+    head = demo.staff[0]
+    schools = tuple(demo.model_copy(update={"id": f"school{n:03d}", "staff": (head.model_copy(
+        update={"id": f"s{n:03d}.head"}),), "policy_owners": {}}) for n in range(SCHOOLS))
+    return SchoolConfig(schools=schools)
+
+
+def fill(url: str) -> None:
+    now = datetime.now(UTC)
+    with open_store(url) as store, store.session(write=True) as session:
+        session.execute(insert(SchoolRow), [{"id": f"school{n:03d}", "name": f"School {n}", "timezone": "Europe/London",
+                                             "trust_id": None, "created_at": now, "updated_at": now}
+                                            for n in range(SCHOOLS)])
+        rows = []
+        for n in range(SCHOOLS):
+            for i in range(PER_SCHOOL):
+                head = i == 0
+                rows.append({"id": f"s{n:03d}.head" if head else f"s{n:03d}.p{i:03d}", "school_id": f"school{n:03d}",
+                             "name": f"Person {n}-{i}", "email": None, "roles": ["head"] if head else ["staff"],
+                             "job_title": None, "line_manager": None if head else f"s{n:03d}.head",
+                             "start_date": date(2020, 9, 1), "slack_id": None, "teams_id": None,
+                             "status": "active", "source": "school_file", "created_at": now, "updated_at": now})
+        session.execute(insert(StaffRow), rows)
+
+
+def main() -> None:
+    tmp = tempfile.TemporaryDirectory()
+    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    config = trust_config()
+    fill(url)
+    store = open_store(url)
+    reminders = build_reminders(store, config=config)
+
+    start = time.perf_counter()
+    first = reminders.run_due(now=TUESDAY)
+    print(f"first sweep: {len(first)} messages in {time.perf_counter() - start:.2f} s")
+    start = time.perf_counter()
+    again = reminders.run_due(now=TUESDAY)
+    print(f"same moment again: {len(again)} messages in {time.perf_counter() - start:.2f} s")
+    start = time.perf_counter()
+    later = reminders.run_due(now=TUESDAY.replace(day=27))
+    print(f"three days later: {len(later)} reminders in {time.perf_counter() - start:.2f} s")
+    print(f"peak RSS of the whole process (filling the database included): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    store.close()
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Acknowledgements of policies, and the reminder ledger.
+
+Exactly-once comes from here, not from the scheduler: every reminder due is a row with the unique key
+(staff, campaign, step, period), inserted with ON CONFLICT DO NOTHING before its message is queued in the
+same transaction. A replayed sweep, or a second one running at the same moment (another process, another
+worker by mistake), inserts nothing for keys that exist, so it queues nothing twice; PostgreSQL makes a
+concurrent insert of the same key wait for the first transaction and then skip, SQLite's write lock
+serialises the two sweeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgementRecord:
+    school_id: str
+    staff_id: str
+    policy_id: str
+    version: str
+    academic_year: str
+    channel: str
+    acknowledged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSend:
+    """One reminder: about `staff_id`, sent to `recipient_id` (the person, or their manager)."""
+
+    school_id: str
+    staff_id: str
+    campaign: str
+    step: str
+    period: str
+    recipient_id: str
+    kind: str
+    sent_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.campaign}:{self.staff_id}:{self.step}:{self.period}"
+
+
+_SEND_FIELDS = ("school_id", "staff_id", "campaign", "step", "period", "recipient_id", "kind", "sent_at")
+
+
+def _insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
+                                *, returning: Sequence[Any]) -> list[Any]:
+    """Insert `rows`, skipping any whose unique key exists; returns `returning` of the rows inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing().returning(*returning)
+    return list(session.execute(statement, list(rows)))
+
+
+class AcknowledgementRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, ack: AcknowledgementRecord) -> bool:
+        """Keep an acknowledgement; False when this person had already acknowledged this version this year."""
+        return bool(_insert_ignoring_duplicates(self._session, AcknowledgementRow.__table__, [asdict(ack)],
+                                                returning=[AcknowledgementRow.id]))
+
+    def list(self, *, academic_year: str | None = None, school_ids: Iterable[str] | None = None,
+             staff_id: str | None = None) -> list[AcknowledgementRecord]:
+        query = select(AcknowledgementRow).order_by(AcknowledgementRow.id)
+        if academic_year is not None:
+            query = query.where(AcknowledgementRow.academic_year == academic_year)
+        if school_ids is not None:
+            query = query.where(AcknowledgementRow.school_id.in_(list(school_ids)))
+        if staff_id is not None:
+            query = query.where(AcknowledgementRow.staff_id == staff_id)
+        return [AcknowledgementRecord(school_id=r.school_id, staff_id=r.staff_id, policy_id=r.policy_id,
+                                      version=r.version, academic_year=r.academic_year, channel=r.channel,
+                                      acknowledged_at=r.acknowledged_at) for r in self._session.scalars(query)]
+
+    def done(self, *, academic_year: str, school_ids: Iterable[str] | None = None) -> set[tuple[str, str, str]]:
+        """(staff id, policy id, version) of every acknowledgement this academic year: one query for a sweep."""
+        query = select(AcknowledgementRow.staff_id, AcknowledgementRow.policy_id, AcknowledgementRow.version).where(
+            AcknowledgementRow.academic_year == academic_year)
+        if school_ids is not None:
+            query = query.where(AcknowledgementRow.school_id.in_(list(school_ids)))
+        return {(s, p, v) for s, p, v in self._session.execute(query)}
+
+
+@dataclass(frozen=True, slots=True)
+class Remindee:
+    """What a sweep needs of a member of staff, read as plain columns (a trust has tens of thousands)."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    line_manager: str | None
+    start_date: date | None
+    status: str
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class ReminderRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def claim(self, sends: Sequence[ReminderSend]) -> list[ReminderSend]:
+        """Insert the reminders not sent before; returns those (only they may be queued)."""
+        by_key = {(s.staff_id, s.campaign, s.step, s.period): s for s in sends}
+        inserted = _insert_ignoring_duplicates(
+            self._session, ReminderSendRow.__table__,
+            [{f: getattr(s, f) for f in _SEND_FIELDS} for s in by_key.values()],
+            returning=[ReminderSendRow.staff_id, ReminderSendRow.campaign, ReminderSendRow.step,
+                       ReminderSendRow.period])
+        return [by_key[tuple(row)] for row in inserted]  # type: ignore[index]
+
+    def remindees(self, *, school_id: str) -> list[Remindee]:
+        """A school's staff (every status: the sweeps decide who is paused or stopped), ordered by id."""
+        query = select(StaffRow.id, StaffRow.name, StaffRow.roles, StaffRow.line_manager, StaffRow.start_date,
+                       StaffRow.status).where(StaffRow.school_id == school_id).order_by(StaffRow.id)
+        return [Remindee(id=i, name=n, roles=tuple(r), line_manager=m, start_date=d, status=st)
+                for i, n, r, m, d, st in self._session.execute(query)]
+
+    def steps_sent(self, *, campaign: str, period_prefix: str,
+                   school_id: str) -> list[tuple[str, str, str, datetime]]:
+        """(staff id, period, step, sent at) of a school's reminders in one campaign and period: what a sweep
+        reads, as plain tuples (no ORM objects: a trust's ledger holds hundreds of thousands of rows)."""
+        query = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
+                       ReminderSendRow.sent_at).where(
+            ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
+            ReminderSendRow.period.startswith(period_prefix, autoescape=True))
+        return [tuple(row) for row in self._session.execute(query)]  # type: ignore[misc]
+
+    def sent(self, *, campaigns: Iterable[str], period_prefix: str,
+             school_ids: Iterable[str] | None = None) -> list[ReminderSend]:
+        """The reminders of these campaigns whose period starts with `period_prefix` (e.g. the academic year)."""
+        query = select(ReminderSendRow).where(ReminderSendRow.campaign.in_(list(campaigns)),
+                                              ReminderSendRow.period.startswith(period_prefix, autoescape=True))
+        if school_ids is not None:
+            query = query.where(ReminderSendRow.school_id.in_(list(school_ids)))
+        return [ReminderSend(school_id=r.school_id, staff_id=r.staff_id, campaign=r.campaign, step=r.step,
+                             period=r.period, recipient_id=r.recipient_id, kind=r.kind, sent_at=r.sent_at)
+                for r in self._session.scalars(query)]
