@@ -227,3 +227,33 @@ class ReminderSendRow(Base):
     recipient_id: Mapped[str] = mapped_column(String(64))  # who is messaged: the person, or their manager
     kind: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime]
+
+
+# -- chat platforms (migration 0004) ----------------------------------------------------------------
+
+
+class SeenEventRow(Base):
+    """A platform event (Slack `event_id`, Teams activity id) already handled: a retried delivery is ignored."""
+
+    __tablename__ = "seen_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConversationRefRow(Base):
+    """How to reach one member of staff on one platform unprompted (a Teams conversation reference, a
+    Slack DM channel): kept in the database so every process, and a restarted one, can send alerts."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("platform", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

@@ -17,6 +17,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.channel_repo import ConversationRefRepository, SeenEventRepository
 from bot.store.dialogue_repo import NoticeRepository, OfferRepository
 from bot.store.engine import IMMEDIATE, database_url, make_engine
 from bot.store.migrate import upgrade_to_head
@@ -41,6 +42,8 @@ class Transaction:
         self.offers = OfferRepository(session)
         self.acknowledgements = AcknowledgementRepository(session)
         self.reminders = ReminderRepository(session)
+        self.seen_events = SeenEventRepository(session)
+        self.conversation_refs = ConversationRefRepository(session)
 
 
 class Store:

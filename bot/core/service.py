@@ -1,0 +1,150 @@
+"""The core as a chat platform sees it: who is this, what do we say, was this event seen, how is someone reached.
+
+Slack and Teams adapters call only this service (and render the replies it returns): they never touch
+the store, and they keep no state of their own. The same conversation, report desk and reminders serve
+the console (`bot.core.local`), so a feature built once appears in every channel.
+
+`build_chat_service` wires it for a web process: the adapter hands in its `Deliverer` (how a message
+reaches one member of staff on its platform) and the service drains the outbox through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from bot.answer.engine import AnswerEngine
+from bot.core.conversation import Conversation, Who
+from bot.core.delivery import Deliverer, DrainResult, OutboxSender
+from bot.core.quiet_hours import QuietHours
+from bot.core.replies import Reply
+from bot.forms import DialogueKey, FormSet, load_forms
+from bot.reminders import AcknowledgementDesk, Reminders, build_reminders
+from bot.reports import default_desk
+from bot.school import SchoolConfig
+from bot.staff import JoinerOutcome, register_joiner
+from bot.store import StaffRecord, Store
+from bot.store.channel_repo import SEEN_EVENT_RETENTION
+from bot.store.dialogue_repo import DatabaseDialogueStateStore
+
+log = logging.getLogger(__name__)
+
+Platform = Literal["slack", "teams"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformUser:
+    """Someone as the platform names them: its user id (Slack member id, Teams AAD object id), the
+    workspace (Slack team, Teams tenant) and, where the platform gives them, email and display name."""
+
+    platform: Platform
+    workspace: str
+    user_id: str
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class ChatService:
+    store: Store
+    config: SchoolConfig
+    conversation: Conversation
+    reminders: Reminders
+    sender: OutboxSender
+    clock: Callable[[], datetime]
+
+    @property
+    def forms(self) -> FormSet:
+        return self.conversation.forms
+
+    # -- identity --------------------------------------------------------------------------------
+
+    def identify(self, user: PlatformUser) -> Who | None:
+        """The member of staff behind a platform account (by platform id, else by email, which links the
+        account for next time), or None for someone who is neither: they are not staff, and nothing
+        they wrote may be stored."""
+        with self.store.transaction(write=True) as tx:
+            person = tx.staff.find_by_platform_id(platform=user.platform, user_id=user.user_id)
+            if person is None and user.email:
+                person = next((p for p in tx.staff.find_by_email(user.email) if p.current), None)
+                if person is not None:
+                    field = "slack_id" if user.platform == "slack" else "teams_id"
+                    person = tx.staff.update(replace(person, **{field: user.user_id}))
+        if person is None or not person.current:
+            return None
+        return Who(staff_id=person.id, school_id=person.school_id,
+                   key=DialogueKey(user.platform, user.workspace, user.user_id))
+
+    def staff(self, staff_id: str) -> StaffRecord | None:
+        with self.store.transaction() as tx:
+            return tx.staff.get(staff_id)
+
+    # -- conversation ----------------------------------------------------------------------------
+
+    def handle(self, who: Who, text: str) -> list[Reply]:
+        """One message (or button value) from a known member of staff."""
+        return self.conversation.handle(who, text)
+
+    def arrive(self, who: Who) -> list[Reply]:
+        """The person opened the bot: privacy notice the first time, then an unfinished form or what waits."""
+        return self.conversation.arrive(who)
+
+    # -- platform bookkeeping --------------------------------------------------------------------
+
+    def first_sighting(self, platform: Platform, event_id: str) -> bool:
+        """False when this event id was handled before (a platform retry): the adapter then does nothing."""
+        now = self.clock()
+        with self.store.transaction(write=True) as tx:
+            first = tx.seen_events.first_sighting(platform=platform, event_id=event_id, now=now)
+            if first:
+                tx.seen_events.forget_before(now - SEEN_EVENT_RETENTION)
+        return first
+
+    def remember_reference(self, platform: Platform, who: Who, reference: dict[str, Any]) -> None:
+        """Keep how to reach this person unprompted (alerts, reminders), for every process."""
+        with self.store.transaction(write=True) as tx:
+            tx.conversation_refs.put(platform=platform, school_id=who.school_id, staff_id=who.staff_id,
+                                     reference=reference, now=self.clock())
+
+    def reference(self, platform: Platform, staff_id: str) -> dict[str, Any] | None:
+        with self.store.transaction() as tx:
+            return tx.conversation_refs.get(platform=platform, staff_id=staff_id)
+
+    def member_joined(self, user: PlatformUser) -> JoinerOutcome:
+        """The platform says someone joined (Slack `team_join`, Teams members added). A known member of
+        staff is linked to the account and, with no start date yet, starts induction today; anyone else
+        is stored as pending, not treated as staff until the administrator confirms them."""
+        outcome = register_joiner(self.store, platform=user.platform, user_id=user.user_id, email=user.email,
+                                  name=user.name or user.email or user.user_id)
+        if outcome.matched and outcome.staff.start_date is None:
+            school = self.config.school(outcome.staff.school_id)
+            today = self.clock().astimezone(ZoneInfo(school.timezone)).date()
+            with self.store.transaction(write=True) as tx:
+                tx.staff.update(replace(outcome.staff, start_date=today))
+        return outcome
+
+    # -- the web process's share of the work -----------------------------------------------------
+
+    def drain(self) -> DrainResult:
+        """Deliver what the outbox holds (alerts, acknowledgements, reminders) through the adapter."""
+        return self.sender.drain()
+
+
+def build_chat_service(store: Store, *, config: SchoolConfig, engine: AnswerEngine, deliverer: Deliverer,
+                       clock: Callable[[], datetime] | None = None, timezone: str | None = None) -> ChatService:
+    """Everything a platform's web process (or the console) needs, over an open (migrated, staff-synced)
+    store. `timezone` reads dates typed in forms; default: the first school's."""
+    now = clock or (lambda: datetime.now(UTC))
+    forms = load_forms()
+    desk = default_desk(store, forms=forms, schools=config, clock=now)
+    reminders = build_reminders(store, config=config)
+    conversation = Conversation(engine=engine, forms=forms, desk=desk, dialogues=DatabaseDialogueStateStore(store),
+                                timezone=timezone or config.schools[0].timezone, clock=now,
+                                acknowledgements=AcknowledgementDesk(reminders, clock=now))
+    sender = OutboxSender(store, deliverer, clock=now, quiet_hours=QuietHours(config))
+    return ChatService(store=store, config=config, conversation=conversation, reminders=reminders, sender=sender,
+                       clock=now)

@@ -1,0 +1,86 @@
+"""The core as platforms see it: identity, retried events, conversation references, joiners."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.answer.build import build_engine
+from bot.core.replies import Reply
+from bot.core.service import ChatService, PlatformUser, build_chat_service
+from bot.school import SchoolConfig
+from bot.staff import sync_from_school
+from bot.store import StaffStatus, Store
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[Reply]]] = []
+
+    def deliver(self, *, recipient_id: str, replies: Sequence[Reply], idempotency_key: str) -> None:
+        self.sent.append((recipient_id, list(replies)))
+
+
+@pytest.fixture
+def service(store: Store, demo_school: SchoolConfig) -> ChatService:
+    sync_from_school(store, config=demo_school)
+    return build_chat_service(store, config=demo_school, engine=build_engine(), deliverer=Collect(),
+                              clock=lambda: NOW)
+
+
+def test_staff_are_known_by_platform_id_and_strangers_are_not(service: ChatService) -> None:
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None and who.staff_id == "r.ahmed" and who.key == ("slack", "T1", "U07CK597ZNS")
+    assert service.identify(PlatformUser("slack", "T1", "U0STRANGER", email="someone@elsewhere.example")) is None
+
+
+def test_an_email_match_links_the_account_for_next_time(service: ChatService) -> None:
+    who = service.identify(PlatformUser("teams", "tenant", "new-object-id", email="H.Li@riverside-academy.example"))
+    assert who is not None and who.staff_id == "h.li"
+    again = service.identify(PlatformUser("teams", "tenant", "new-object-id"))
+    assert again is not None and again.staff_id == "h.li"
+
+
+def test_a_leaver_is_not_let_in(service: ChatService) -> None:
+    with service.store.transaction(write=True) as tx:
+        person = tx.staff.get("r.ahmed")
+        assert person is not None
+        tx.staff.update(replace(person, status=StaffStatus.LEFT))
+    assert service.identify(PlatformUser("slack", "T1", "U07CK597ZNS")) is None
+
+
+def test_a_retried_event_is_seen_once(service: ChatService) -> None:
+    assert service.first_sighting("slack", "Ev123")
+    assert not service.first_sighting("slack", "Ev123")
+    assert service.first_sighting("teams", "Ev123")  # ids are per platform
+
+
+def test_conversation_references_are_kept_per_platform(service: ChatService) -> None:
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None
+    assert service.reference("teams", "r.ahmed") is None
+    service.remember_reference("teams", who, {"conversation": {"id": "a:1"}})
+    service.remember_reference("teams", who, {"conversation": {"id": "a:2"}})
+    assert service.reference("teams", "r.ahmed") == {"conversation": {"id": "a:2"}}
+
+
+def test_a_known_joiner_without_a_start_date_starts_induction_today(service: ChatService) -> None:
+    with service.store.transaction(write=True) as tx:
+        person = tx.staff.get("h.li")
+        assert person is not None
+        tx.staff.update(replace(person, start_date=None))
+    outcome = service.member_joined(PlatformUser("slack", "T1", "U0NEWHL", email="h.li@riverside-academy.example"))
+    assert outcome.matched
+    staff = service.staff("h.li")
+    assert staff is not None and staff.start_date == NOW.date() and staff.slack_id == "U0NEWHL"
+
+
+def test_a_stranger_joining_is_pending_not_staff(service: ChatService) -> None:
+    outcome = service.member_joined(PlatformUser("slack", "T1", "U0STRANGE", email="x@elsewhere.example", name="X"))
+    assert not outcome.matched and outcome.staff.status == StaffStatus.PENDING
+    assert service.identify(PlatformUser("slack", "T1", "U0STRANGE")) is None
