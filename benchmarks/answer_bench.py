@@ -6,7 +6,8 @@ Measures, on this machine:
   the shipped ones;
 - engine build time at both scales; peak RSS of this process;
 - mean time per question through `policybot ask --batch FILE --json`;
-- wall time of a one-shot `policybot ask`.
+- wall time of a one-shot `policybot ask`;
+- ingest time of each seed policy (when ../shared/seeds is beside the checkout).
 
 Run: `make bench` (or `.venv/bin/python benchmarks/answer_bench.py`).
 """
@@ -76,7 +77,22 @@ def measure(engine_dir: Path | None, qs: list[str], *, rounds: int = 5) -> tuple
     return build, times
 
 
+def ingest_times() -> None:
+    """Ingest each seed policy once (warm imports, shared topic tagger) and print the wall time of each."""
+    seeds = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
+    if not seeds:
+        return
+    from bot.ingest import ingest_file
+
+    ingest_file(seeds[0], policy_id="warm-up")
+    for seed in seeds:
+        t = time.perf_counter()
+        policy = ingest_file(seed, policy_id="bench")
+        print(f"ingest {seed.name}: {(time.perf_counter() - t) * 1000:.0f} ms ({len(policy.clauses)} clauses)")
+
+
 def main() -> int:
+    ingest_times()
     qs = questions()
     print(f"questions: {len(qs)}")
     build, times = measure(None, qs)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -109,9 +108,3 @@ def test_seed_furniture_is_gone(ingested: dict[str, Policy]) -> None:
     for gone in ("[Legal framework]", "Contents", "Requester", "<input", "**", "Signature", "06/11/2024"):
         assert gone not in texts["kaleidoscope-2024"]
 
-
-@pytest.mark.parametrize("prefix", POLICY_IDS)
-def test_ingesting_a_seed_is_fast(prefix: str, tagger: TopicTagger) -> None:
-    start = time.perf_counter()
-    ingest_file(seed_file(prefix), policy_id="speed", tagger=tagger)
-    assert time.perf_counter() - start < 1.0
