@@ -70,6 +70,21 @@ def _checks() -> list[tuple[str, Callable[[], str]]]:
         build_engine()
         return "answer engine builds"
 
+    def campaigns() -> str:
+        from bot.reminders.campaigns import campaigns_dir
+        from bot.reminders.checks import check_campaigns
+
+        names = check_campaigns(policies=load_policies(paths.policy_dir()), out_warning=print)
+        return f"{len(names)} campaign files in {campaigns_dir()}"
+
+    def channel_words() -> str:
+        from bot.channels.teams.messages import load_teams_messages  # no botbuilder import: check stays light
+        from bot.core.channel_messages import load_channel_messages
+
+        load_channel_messages()
+        load_teams_messages()
+        return "ok"
+
     return [
         ("school file", school),
         ("policies", policies),
@@ -81,6 +96,8 @@ def _checks() -> list[tuple[str, Callable[[], str]]]:
         ("report forms", forms),
         ("routing and report messages", routing),
         ("engine", engine),
+        ("reminder campaigns", campaigns),
+        ("channel words (Slack, Teams, home)", channel_words),
     ]
 
 

@@ -7,6 +7,7 @@ never imports the chat SDKs or the database layer.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -78,6 +79,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_chat(args: argparse.Namespace) -> int:
     from bot.channels.console import run_console
 
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 are read as U+FFFD, not a crash
+        sys.stdin.reconfigure(errors="replace")
     return run_console(as_staff=args.as_staff, policies_dir=args.policies)
 
 
@@ -115,6 +118,50 @@ def _cmd_staff_import(args: argparse.Namespace) -> int:
             if value:
                 shown = ", ".join(value) if isinstance(value, list) else value
                 print(f"{key.replace('_', ' ')}: {shown}")
+    return 1 if report.problems else 0
+
+
+def _cmd_staff_confirm(args: argparse.Namespace) -> int:
+    from bot.school import load_school
+    from bot.staff import confirm_joiner
+    from bot.staff.mis_csv import parse_roles
+
+    roles = None
+    if args.roles:
+        roles, unknown = parse_roles(args.roles)
+        if unknown:
+            raise PolicybotError(f"unknown role(s) {', '.join(unknown)} - e.g. --roles teacher,dsl")
+    store = open_synced_store()
+    with store.transaction() as tx:
+        person = tx.staff.get(args.staff_id)
+    today = load_school().school(person.school_id).local(datetime.now(UTC)).date() if person else None
+    confirmed = confirm_joiner(store, staff_id=args.staff_id, roles=roles, today=today)
+    print(f"confirmed {confirmed.id} ({confirmed.name}) as {', '.join(confirmed.roles)}; start date "
+          f"{confirmed.start_date}")
+    return 0
+
+
+def _cmd_staff_reject(args: argparse.Namespace) -> int:
+    from bot.staff import reject_joiner
+
+    rejected = reject_joiner(open_synced_store(), staff_id=args.staff_id)
+    print(f"rejected {rejected.id} ({rejected.name}): not a member of staff")
+    return 0
+
+
+def _cmd_training_import(args: argparse.Namespace) -> int:
+    from bot.reminders.training import load_training_campaign
+    from bot.reminders.training_import import import_training
+
+    report = import_training(open_synced_store(), Path(args.file), campaign=load_training_campaign())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        for line in report.recorded:
+            print(f"recorded {line}")
+        print(f"{len(report.recorded)} completion(s) recorded, {report.closed} due training closed")
+        for problem in report.problems:
+            print(f"problem: {problem}")
     return 1 if report.problems else 0
 
 
@@ -208,10 +255,59 @@ def _cmd_compliance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_privacy_export(args: argparse.Namespace) -> int:
+    from bot.privacy import export_staff
+
+    data = export_staff(open_synced_store(), staff_id=args.staff_id, now=datetime.now(UTC))
+    document = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"{args.out}: the data held about {args.staff_id}")
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+def _cmd_privacy_erase(args: argparse.Namespace) -> int:
+    from bot.privacy import erase_staff
+    from bot.school import load_school
+
+    result = erase_staff(open_synced_store(), config=load_school(), staff_id=args.staff_id, now=datetime.now(UTC))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    deleted = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in result["deleted"].items() if n)
+    print(f"erased {args.staff_id}: deleted {deleted or 'nothing else'}; staff record {result['staff_record']}")
+    if result["reports_kept"]:
+        print(f"kept (safeguarding records): {', '.join(result['reports_kept'])}")
+    return 0
+
+
+def _cmd_privacy_log(args: argparse.Namespace) -> int:
+    with open_synced_store() as store, store.transaction() as tx:
+        entries = tx.privacy.entries(subject=args.subject)
+    for e in entries:
+        data = {"at": e.at.isoformat(), "school": e.school_id, "action": e.action, "subject": e.subject,
+                "actor": e.actor_id, "detail": e.detail}
+        print(json.dumps(data, ensure_ascii=False) if args.json else f"{data['at']} {e.action:<15} {e.subject:<16} "
+              f"{e.detail or ''}")
+    return 0
+
+
 def _cmd_worker(args: argparse.Namespace) -> int:
     from bot.reminders.worker import run_worker
 
     return run_worker(interval_seconds=args.interval)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if args.platform == "slack":
+        from bot.channels.slack.server import serve_slack
+
+        return serve_slack(port=args.port)
+    from bot.channels.teams.server import serve_teams
+
+    return serve_teams(port=args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -257,6 +353,21 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file")
     importing.add_argument("--json", action="store_true")
     importing.set_defaults(handler=_cmd_staff_import)
+    confirming = staff.add_parser("confirm", help="confirm a pending joiner as staff (their induction starts)")
+    confirming.add_argument("staff_id")
+    confirming.add_argument("--roles", help="comma-separated roles, e.g. teacher,dsl (default: staff)")
+    confirming.set_defaults(handler=_cmd_staff_confirm)
+    rejecting = staff.add_parser("reject", help="record that a pending joiner is not a member of staff")
+    rejecting.add_argument("staff_id")
+    rejecting.set_defaults(handler=_cmd_staff_reject)
+
+    training = sub.add_parser("training", help="staff training records").add_subparsers(
+        dest="training_command", required=True
+    )
+    timport = training.add_parser("import", help="record completions from a CSV: staff id or email, training, date")
+    timport.add_argument("file")
+    timport.add_argument("--json", action="store_true", help="what was recorded, as one JSON object")
+    timport.set_defaults(handler=_cmd_training_import)
 
     reports = sub.add_parser("reports", help="reports you may read").add_subparsers(
         dest="reports_command", required=True
@@ -289,6 +400,27 @@ def build_parser() -> argparse.ArgumentParser:
     compliance.add_argument("--csv", help="also write the figures to this CSV file")
     compliance.add_argument("--now", help="the moment whose academic year to report (default: now)")
     compliance.set_defaults(handler=_cmd_compliance)
+
+    serve = sub.add_parser("serve", help="the web process for Slack (/slack/events) or Teams (/api/messages)")
+    serve.add_argument("platform", choices=("slack", "teams"))
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT, else 3000 (Slack) or 3978 (Teams)")
+    serve.set_defaults(handler=_cmd_serve)
+
+    privacy = sub.add_parser("privacy", help="subject access: export or erase a member of staff's data").add_subparsers(
+        dest="privacy_command", required=True
+    )
+    pexport = privacy.add_parser("export", help="everything held about STAFF_ID that they may have, as JSON")
+    pexport.add_argument("staff_id")
+    pexport.add_argument("--out", help="write to this file (default: standard output)")
+    pexport.set_defaults(handler=_cmd_privacy_export)
+    perase = privacy.add_parser("erase", help="erase a former member of staff's data, except safeguarding records")
+    perase.add_argument("staff_id")
+    perase.add_argument("--json", action="store_true")
+    perase.set_defaults(handler=_cmd_privacy_erase)
+    plog = privacy.add_parser("log", help="reports deleted at the end of retention, and erasures")
+    plog.add_argument("--subject", help="only entries about this report reference or staff id")
+    plog.add_argument("--json", action="store_true")
+    plog.set_defaults(handler=_cmd_privacy_log)
 
     worker = sub.add_parser("worker", help="the clock process: reminders, report escalation, form nudges")
     worker.add_argument("--interval", type=int, default=60, help="seconds between sweeps (default 60)")

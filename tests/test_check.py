@@ -70,3 +70,22 @@ def test_bad_routing_role_names_file(tmp_path: Path) -> None:
     proc = run_check(home)
     assert proc.returncode == 1
     assert "routing.yaml:" in proc.stdout
+
+
+def test_a_bad_reminder_campaign_names_file_and_line(tmp_path: Path) -> None:
+    home = copy_home(tmp_path)
+    path = home / "intents" / "campaigns" / "training.yaml"
+    path.write_text(path.read_text().replace("offset_days: 3, to: staff", "offset_days: 3, to: everyone", 1))
+    proc = run_check(home)
+    assert proc.returncode == 1
+    line = next(n for n, raw in enumerate(path.read_text().splitlines(), 1) if "to: everyone" in raw)
+    assert f"training.yaml:{line}:" in proc.stdout and "FAIL reminder campaigns" in proc.stdout
+
+
+def test_training_must_follow_policies_that_exist(tmp_path: Path) -> None:
+    home = copy_home(tmp_path)
+    path = home / "intents" / "campaigns" / "training.yaml"
+    path.write_text(path.read_text().replace("policies: [kaleidoscope-2024, snmat]", "policies: [no-such-policy]"))
+    proc = run_check(home)
+    assert proc.returncode == 1
+    assert "training.yaml:" in proc.stdout and "no-such-policy" in proc.stdout

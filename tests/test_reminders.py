@@ -78,25 +78,47 @@ def test_no_reminders_at_weekends_before_opening_or_in_holidays(reminders: Remin
 
 
 def test_a_year_of_sweeps(reminders: Reminders):
-    """Everyone asked once per policy; a responder never chased; a non-responder chased on days 3 and 7
-    and then their line manager told; nothing on a non-school day; someone on leave never chased."""
+    """A school year of daily sweeps of the demo school (every campaign): everyone asked once per policy; a
+    responder never chased; a non-responder chased on days 3 and 7 and then their line manager told; a policy
+    whose text changes in January asked about again (and only it); a new starter inducted on the right days;
+    nothing sent on a non-school day or outside school hours; someone on leave never chased."""
     school = reminders.config.school("riverside")
     desk = AcknowledgementDesk(reminders, clock=lambda: datetime(2026, 9, 2, 11, 0).astimezone())
     set_status(reminders, "h.li", StaffStatus.ON_LEAVE)
+    snmat = reminders.policies["snmat"]
 
     def before(day: date) -> None:
         if day == date(2026, 9, 2):
             for policy in reminders.policies:
                 desk.acknowledge(staff_id="r.ahmed", school_id="riverside", policy_id=policy)
+        if day == date(2027, 1, 11):  # the trust amends one clause of one policy
+            first = snmat.clauses[0]
+            reminders.policies["snmat"] = replace(snmat, clauses=[
+                Clause(policy=first.policy, ref=first.ref, text=first.text + " Amended."), *snmat.clauses[1:]])
 
-    travel(reminders, YEAR_START, YEAR_END, before=before)
+    travel(reminders, YEAR_START, YEAR_END, before=before, at=time(9, 0))
+    with reminders.store.transaction() as tx:
+        everything = tx.reminders.sent(campaigns=["policy_acknowledgement", "induction", "training", "consent_refresh",
+                                                  "policy_review"], period_prefix="")
+        outbox = tx.outbox.list()
+    assert {s.campaign for s in everything} == {"policy_acknowledgement", "induction", "training", "consent_refresh",
+                                                "policy_review"}
+    assert all(is_reminder_day(school, s.sent_at.astimezone(school.tz).date()) for s in everything)
+    assert all(school.in_school_hours(m.next_attempt_at) for m in outbox)  # queued then, never delivered here
     sends = ledger(reminders)
-    assert all(is_reminder_day(school, s.sent_at.astimezone(school.tz).date()) for s in sends)
     asks = [(s.staff_id, s.period) for s in sends if s.step == "ask"]
-    assert len(asks) == len(set(asks)) == len(active_ids(reminders)) * len(reminders.policies)
-    assert not [s for s in sends if s.staff_id == "h.li"]
-    assert {s.step for s in sends if s.staff_id == "r.ahmed"} == {"ask"}
-    turner = {s.step: s for s in sends if s.staff_id == "b.turner" and s.period.split(":")[1] == "snmat"}
+    amended = reminders.policies["snmat"].version
+    changed_asks = [staff for staff, period in asks if period.endswith(f":snmat:{amended}")]
+    assert len(asks) == len(set(asks)) == len(active_ids(reminders)) * len(reminders.policies) + len(changed_asks)
+    assert "r.ahmed" in changed_asks and len(changed_asks) == len(active_ids(reminders))
+    assert not [s for s in everything if s.staff_id == "h.li" or s.recipient_id == "h.li"]
+    assert [(s.step, s.period.split(":")[1]) for s in sends if s.staff_id == "r.ahmed" and s.step != "ask"] == [
+        ("reminder-1", "snmat"), ("reminder-2", "snmat"), ("manager", "snmat")]  # the amended one, not agreed
+    with reminders.store.transaction() as tx:
+        asked_again = [m for m in tx.outbox.list(recipient_id="r.ahmed") if "changed" in m.replies[0].get("text", "")]
+    assert len(asked_again) == 1
+    turner = {s.step: s for s in sends if s.staff_id == "b.turner" and s.period.split(":")[1:] == ["snmat",
+                                                                                                    snmat.version]}
     assert list(turner) == ["ask", "reminder-1", "reminder-2", "manager"]
     asked = turner["ask"].sent_at.date()
     assert asked == date(2026, 9, 1)
@@ -104,6 +126,12 @@ def test_a_year_of_sweeps(reminders: Reminders):
     assert turner["reminder-2"].sent_at.date() == date(2026, 9, 8)  # day 7 is a Tuesday
     assert turner["manager"].sent_at.date() == date(2026, 9, 11)  # day 10 is a Friday
     assert turner["manager"].recipient_id == "k.dawson" and turner["manager"].kind == "escalation"
+    # c.mensah starts on Monday 2 November: welcome that day, the checklist on day 1, training on day 7, the
+    # check-in on day 30 (Wednesday 2 December)
+    induction = {s.step: s.sent_at.astimezone(school.tz).date() for s in everything
+                 if s.campaign == "induction" and s.staff_id == "c.mensah"}
+    assert induction == {"welcome": date(2026, 11, 2), "privacy": date(2026, 11, 3), "training": date(2026, 11, 9),
+                         "check-in": date(2026, 12, 2)}
 
 
 def test_a_day_falling_in_a_holiday_goes_out_on_the_next_school_day(reminders: Reminders):
@@ -213,7 +241,7 @@ def test_the_school_office_is_reminded_of_consent_once_at_the_start_of_the_year(
     later = travel(reminders, date(2026, 9, 2), date(2026, 11, 30))
     assert not [q for q in later if q.campaign == "consent_refresh"]
     with reminders.store.transaction() as tx:
-        texts = [m.replies[0]["text"] for m in tx.outbox.list(recipient_id="k.dawson")]
+        texts = [m.replies[0].get("text", "") for m in tx.outbox.list(recipient_id="k.dawson")]
     assert sum("consent must be collected again" in t for t in texts) == 1
 
 
@@ -263,3 +291,24 @@ def test_induction_and_consent_files_are_checked_on_load(tmp_path: Path):
     with pytest.raises(ConfigError) as error:
         load_consent_campaign(consent)
     assert "consent.yaml" in str(error.value) and "unknown role" in str(error.value)
+
+
+@pytest.mark.parametrize("platform", ["slack", "teams", "console"])
+def test_an_acknowledgement_records_the_channel_it_came_through(store: Store, demo_school: SchoolConfig,
+                                                                platform: str):
+    from bot.answer.build import build_engine
+    from bot.core.conversation import Who
+    from bot.core.service import build_chat_service
+    from bot.forms import DialogueKey
+
+    class Nowhere:
+        def deliver(self, *, recipient_id: str, replies: object, idempotency_key: str) -> None:
+            """The outbox is not under test."""
+
+    sync_from_school(store, config=demo_school)
+    service = build_chat_service(store, config=demo_school, engine=build_engine(), deliverer=Nowhere(),
+                                 clock=lambda: TUESDAY.astimezone())
+    replies = service.handle(Who("r.ahmed", "riverside", DialogueKey(platform, "W1", "U1")), "acknowledge snmat")
+    assert "recorded" in replies[-1].text
+    with store.transaction() as tx:
+        assert [a.channel for a in tx.acknowledgements.list(staff_id="r.ahmed")] == [platform]

@@ -170,3 +170,37 @@ def test_a_trust_syncs_every_school(store: Store, demo_trust: SchoolConfig) -> N
         "y.adeyemi",
     ]
     assert "r.ahmed" not in {e["id"] for e in list_staff(store)}
+
+
+def _sync_in_a_process(url: str, barrier, errors) -> None:  # noqa: ANN001 - multiprocessing proxies
+    from bot.store import open_store
+
+    try:
+        with open_store(url) as opened:
+            barrier.wait(timeout=30)
+            sync_from_school(opened, config=load_school())
+    except BaseException as exc:  # noqa: BLE001 - reported to the test through the queue
+        errors.put(repr(exc))
+
+
+def test_two_processes_syncing_an_empty_database_at_once_both_succeed(database_url: str) -> None:
+    """SQLite serialises the two write transactions; PostgreSQL needs the advisory lock (without it, both
+    insert the same staff and one fails on the unique key)."""
+    import multiprocessing
+
+    from bot.store import open_store
+
+    open_store(database_url).close()  # migrated first: the migration race has its own test
+    context = multiprocessing.get_context("fork")
+    barrier, errors = context.Barrier(3), context.Queue()
+    workers = [context.Process(target=_sync_in_a_process, args=(database_url, barrier, errors)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert errors.empty(), errors.get()
+    with open_store(database_url) as opened:
+        listed = list_staff(opened)
+    assert sorted(p["id"] for p in listed) == sorted({p.id for _, p in load_school().all_staff()
+                                                      if p.status != "left"})

@@ -6,11 +6,17 @@ engine, its state saved in the store after every turn (one owner for every chann
 none), so a restart resumes at the same step. A finished form is stored and routed by the report desk,
 and only after that commit is the user told it was sent. Recipients act on reports here too:
 `show REF`, `ack REF`, `close REF OUTCOME`, `approve REF`, `decline REF REASON`.
+
+Every message is cleaned before anything reads it (`sanitise`): control characters, lone surrogates and
+invisible or reordering characters go; right-to-left text, emoji and markup are kept as typed (they are
+evidence, and rendering them safely is each channel's job). A message longer than any answer a form
+accepts is refused with a clear reply instead of being processed; an empty one gets the short help.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +24,7 @@ from datetime import UTC, datetime
 from bot.answer.engine import Answer, AnswerEngine
 from bot.core.replies import Choice, Choices, Quote, Reply, Text
 from bot.forms import DialogueEngine, DialogueKey, DialogueStateStore, FormSet, Submitted, Turn
-from bot.forms.answers import normalise
+from bot.forms.answers import clean_text, normalise
 from bot.reminders.chat import AcknowledgementDesk
 from bot.reports.desk import ReportAccessRefused, ReportDesk, ReportNotFound
 from bot.store.records import StaffRecord
@@ -27,6 +33,12 @@ YES = frozenset({"yes", "y", "yeah", "yep", "ok", "okay", "sure", "start", "repo
 NO = frozenset({"no", "n", "nope", "not now", "later", "2", "no thanks"})
 REPORT_WORDS = frozenset({"report", "make a report", "i want to report", "i want to make a report",
                           "i need to report", "i need to make a report", "new report", "start a report"})
+#: Removed from every message: zero-width spaces, the word joiner, the byte-order mark, soft hyphens, and the
+#: bidirectional embeddings, overrides and isolates that make text display in another order than it is stored
+#: in (a spoofing trick). Right-to-left letters and marks, and the zero-width (non-)joiners that Arabic, Persian
+#: and Indic scripts and emoji sequences need, are kept.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2066\u2067\u2068\u2069"))
 PICKER = "picker"  # the pending offer after "report": any form of the picker
 PICKER_CANCEL = "none"  # the picker's "None of these"
 _COMMAND = re.compile(r"^\s*(show|open|read|ack|acknowledge|close|approve|decline)\s+([a-z]{2,4}-\d{4}-\d{4,})"
@@ -75,6 +87,14 @@ def find_staff_in(staff: Sequence[StaffRecord]) -> Callable[[str], list[tuple[st
     return find
 
 
+def sanitise(text: str) -> str:
+    """A message as the core reads it: NFC-normalised, without the invisible characters above, control
+    characters (newlines and tabs kept) or lone surrogates (from broken encodings; no database or terminal
+    can store or show them), and without surrounding blank space."""
+    text = "".join(ch for ch in text.translate(_INVISIBLE) if unicodedata.category(ch) != "Cs")
+    return clean_text(unicodedata.normalize("NFC", text))
+
+
 class Conversation:
     """Turns one incoming message into replies. Holds no per-user state: the form in progress is in the
     dialogue store and a pending offer in the store's `offers`, so any process can take the next message."""
@@ -92,7 +112,18 @@ class Conversation:
 
     def handle(self, who: Who, text: str) -> list[Reply]:
         """One message from `who`; the privacy notice comes first the very first time."""
+        text = sanitise(text)
+        limit = self.max_length
+        if len(text) > limit:
+            return self._privacy(who) + [Text(self.desk.messages.message_too_long.format(length=len(text),
+                                                                                         max_length=limit))]
         return self._privacy(who) + self._handle(who, text)
+
+    @property
+    def max_length(self) -> int:
+        """The longest message read: no answer to any form may be longer (_messages.yaml `limits`), and no
+        question needs to be."""
+        return self.forms.messages.limits.text_max_length
 
     def arrive(self, who: Who) -> list[Reply]:
         """What to say when the person opens the bot: the privacy notice the first time, then where they
@@ -121,10 +152,13 @@ class Conversation:
         if state is not None:
             return self._turn(who, self._dialogue(who).handle(state, text))
         if self.acknowledgements is not None:
-            handled = self.acknowledgements.handle(staff_id=who.staff_id, school_id=who.school_id, text=text)
+            handled = self.acknowledgements.handle(staff_id=who.staff_id, school_id=who.school_id, text=text,
+                                                   channel=who.key.platform)
             if handled is not None:
                 return handled
         said = normalise(text)
+        if not said:  # nothing to read: the short help, and a pending offer stays pending
+            return answer_replies(self.engine.ask(""))
         with self.desk.store.transaction(write=True) as tx:
             offer = tx.offers.take(who.key)
         if offer == PICKER:
@@ -178,14 +212,18 @@ class Conversation:
         return replies
 
     def _turn(self, who: Who, turn: Turn) -> list[Reply]:
+        if isinstance(turn.outcome, Submitted):
+            # The form's saved state is deleted in the transaction that stores the report: a process killed
+            # before the commit leaves the form to send again, one killed after it leaves the report alone.
+            report = self.desk.submit(turn.outcome, reporter_id=who.staff_id, school_id=who.school_id,
+                                      finish=lambda tx: tx.dialogues.delete(who.key))
+            self.dialogues.delete(who.key)  # gone from the database already; any other store forgets it now
+            # Told only now: the report and its alerts are committed.
+            return [*turn.replies, *self.forms.submitted_replies(form_id=report.form_id, reference=report.reference)]
         if turn.state is not None:
             self.dialogues.put(who.key, turn.state)
         else:
             self.dialogues.delete(who.key)
-        if isinstance(turn.outcome, Submitted):
-            report = self.desk.submit(turn.outcome, reporter_id=who.staff_id, school_id=who.school_id)
-            # Told only now: the report and its alerts are committed.
-            return [*turn.replies, *self.forms.submitted_replies(form_id=report.form_id, reference=report.reference)]
         return list(turn.replies)
 
     def _answer_question(self, text: str) -> list[Reply] | None:

@@ -16,8 +16,8 @@ from bot.core.conversation import Conversation, Who
 from bot.core.inbox import ConsoleInboxDeliverer, take_inbox
 from bot.core.replies import Reply
 from bot.core.service import ChatService, build_chat_service
-from bot.core.sweeps import sweep_forms
 from bot.forms import DialogueKey
+from bot.reminders.worker import Clock
 from bot.school import SchoolConfig
 from bot.store import Store
 
@@ -48,11 +48,10 @@ class LocalBot:
         return self.service.handle(who, text)
 
     def pump(self) -> None:
-        """The web and worker roles, once: remind, deliver what is due, escalate, nudge and expire."""
-        now = self.clock()
-        self.service.reminders.run_due(now=now)
-        self.conversation.desk.escalate_due(now=now)
-        sweep_forms(store=self.store, dialogues=self.conversation.dialogues, forms=self.conversation.forms, now=now)
+        """The worker's tick and the web process's delivery, once: the same sweeps as `policybot worker`
+        (reminders, escalation, form nudges and expiry, retention), then the outbox drained."""
+        Clock(reminders=self.service.reminders, desk=self.conversation.desk, dialogues=self.conversation.dialogues,
+              forms=self.conversation.forms, now=self.clock).tick()
         self.service.drain()
 
     def inbox(self, staff_id: str) -> list[list[Reply]]:

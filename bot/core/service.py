@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from bot.answer.engine import AnswerEngine
 from bot.core.conversation import Conversation, Who
 from bot.core.delivery import Deliverer, DrainResult, OutboxSender
+from bot.core.home import START_FORM
 from bot.core.quiet_hours import QuietHours
 from bot.core.replies import Reply
-from bot.forms import DialogueKey, FormSet, load_forms
+from bot.forms import DialogueKey, FormSet, Step, load_forms
 from bot.reminders import AcknowledgementDesk, Reminders, build_reminders
 from bot.reports import default_desk
 from bot.school import SchoolConfig
@@ -32,6 +33,8 @@ from bot.store.channel_repo import SEEN_EVENT_RETENTION
 from bot.store.dialogue_repo import DatabaseDialogueStateStore
 
 log = logging.getLogger(__name__)
+
+YES_WORD = "yes"  # accepts a pending offer (bot.core.conversation.YES)
 
 Platform = Literal["slack", "teams"]
 
@@ -87,7 +90,30 @@ class ChatService:
 
     def handle(self, who: Who, text: str) -> list[Reply]:
         """One message (or button value) from a known member of staff."""
+        if text.startswith(START_FORM):  # a "start a report" button of the home page
+            return self.start_form(who, text.removeprefix(START_FORM).strip())
         return self.conversation.handle(who, text)
+
+    def start_form(self, who: Who, form_id: str) -> list[Reply]:
+        """Start a report form directly (a home page button): as if the person had accepted an offer of it.
+        A form already in progress is resumed instead, so a stray click never discards answers."""
+        if form_id not in self.forms.forms or self.in_form(who):
+            return self.conversation.arrive(who)
+        with self.store.transaction(write=True) as tx:
+            tx.offers.put(who.key, form_id, now=self.clock())
+        return self.conversation.handle(who, YES_WORD)
+
+    def in_form(self, who: Who) -> bool:
+        """Whether the person is part-way through a report (its answers must stay out of public channels)."""
+        return self.conversation.dialogues.get(who.key) is not None
+
+    def awaiting(self, who: Who) -> Step | None:
+        """The form question the person is being asked now, if any: a channel may offer a better way to
+        answer it (Slack: free text in a modal, so that it is not left in the DM history)."""
+        state = self.conversation.dialogues.get(who.key)
+        if state is None or state.get("stage") != "ask" or not state.get("step") or state.get("pick"):
+            return None
+        return self.forms.get(state["form"]).step(state["step"])
 
     def arrive(self, who: Who) -> list[Reply]:
         """The person opened the bot: privacy notice the first time, then an unfinished form or what waits."""
@@ -117,9 +143,13 @@ class ChatService:
     def member_joined(self, user: PlatformUser) -> JoinerOutcome:
         """The platform says someone joined (Slack `team_join`, Teams members added). A known member of
         staff is linked to the account and, with no start date yet, starts induction today; anyone else
-        is stored as pending, not treated as staff until the administrator confirms them."""
+        is stored as pending, not treated as staff until the administrator confirms them, who is asked to
+        through the outbox (bot.staff.joiner_chat)."""
+        from bot.staff.joiner_chat import ask_to_confirm, load_joiner_messages
+
         outcome = register_joiner(self.store, platform=user.platform, user_id=user.user_id, email=user.email,
                                   name=user.name or user.email or user.user_id)
+        ask_to_confirm(self.store, outcome, load_joiner_messages(), platform=user.platform, now=self.clock())
         if outcome.matched and outcome.staff.start_date is None:
             school = self.config.school(outcome.staff.school_id)
             today = self.clock().astimezone(ZoneInfo(school.timezone)).date()
@@ -135,16 +165,18 @@ class ChatService:
 
 
 def build_chat_service(store: Store, *, config: SchoolConfig, engine: AnswerEngine, deliverer: Deliverer,
-                       clock: Callable[[], datetime] | None = None, timezone: str | None = None) -> ChatService:
+                       clock: Callable[[], datetime] | None = None, timezone: str | None = None,
+                       channel: str = "console") -> ChatService:
     """Everything a platform's web process (or the console) needs, over an open (migrated, staff-synced)
-    store. `timezone` reads dates typed in forms; default: the first school's."""
+    store. `timezone` reads dates typed in forms; default: the first school's. `channel` is recorded with
+    each acknowledgement made through it."""
     now = clock or (lambda: datetime.now(UTC))
     forms = load_forms()
     desk = default_desk(store, forms=forms, schools=config, clock=now)
     reminders = build_reminders(store, config=config)
     conversation = Conversation(engine=engine, forms=forms, desk=desk, dialogues=DatabaseDialogueStateStore(store),
                                 timezone=timezone or config.schools[0].timezone, clock=now,
-                                acknowledgements=AcknowledgementDesk(reminders, clock=now))
+                                acknowledgements=AcknowledgementDesk(reminders, clock=now, channel=channel))
     sender = OutboxSender(store, deliverer, clock=now, quiet_hours=QuietHours(config))
     return ChatService(store=store, config=config, conversation=conversation, reminders=reminders, sender=sender,
                        clock=now)

@@ -1,5 +1,8 @@
 """Acknowledgements in the conversation: the same in the console, Slack and Teams.
 
+The desk is also the door for the other reminder conversations: training ("I've done it",
+bot.reminders.training_chat) and an administrator confirming a joiner (bot.staff.joiner_chat).
+
 A request's choices send back `acknowledge ID`, `read policy ID` or `question ID`; a person can also type
 `pending` to see what is waiting; the Head and the roles the campaign names can ask "who hasn't
 acknowledged?". Anything else is not for this desk (`handle` returns None) and goes on to the answers.
@@ -17,7 +20,9 @@ from bot.policies.model import Policy
 from bot.reminders.compliance import compliance_rows
 from bot.reminders.service import Reminders
 from bot.reminders.sweep import acknowledgement_choices
+from bot.reminders.training_chat import TrainingDesk
 from bot.school import academic_year
+from bot.staff.joiner_chat import JoinerDesk, load_joiner_messages
 from bot.store.reminder_repo import AcknowledgementRecord
 
 _ACT = re.compile(r"^\s*(acknowledge|ack|agree|i agree|read policy|read|question)\s+([a-z0-9][a-z0-9_.-]*)\s*$",
@@ -34,9 +39,27 @@ class AcknowledgementDesk:
         self._r = reminders
         self._clock = clock
         self._channel = channel
+        self._training = (TrainingDesk(reminders.store, reminders.training, config=reminders.config, clock=clock)
+                          if reminders.training is not None else None)
+        self._joiners = JoinerDesk(reminders.store, load_joiner_messages(), config=reminders.config, clock=clock)
 
-    def handle(self, *, staff_id: str, school_id: str, text: str) -> list[Reply] | None:
-        """Replies when `text` is about acknowledgements, else None."""
+    @property
+    def training(self) -> TrainingDesk | None:
+        """The training side (what is due, "I've done it"), for a home page; None without a training campaign."""
+        return self._training
+
+    def handle(self, *, staff_id: str, school_id: str, text: str, channel: str | None = None) -> list[Reply] | None:
+        """Replies when `text` is about acknowledgements, training or confirming a joiner, else None.
+        `channel` is the platform the message came from (console, slack, teams), recorded with what is
+        acknowledged or done; default: the desk's."""
+        channel = channel or self._channel
+        if self._training is not None:
+            handled = self._training.handle(staff_id=staff_id, school_id=school_id, text=text, channel=channel)
+            if handled is not None:
+                return handled
+        handled = self._joiners.handle(staff_id=staff_id, text=text)
+        if handled is not None:
+            return handled
         act = _ACT.match(text)
         if act and act.group(2).lower() in self._r.policies:
             verb, policy_id = act.group(1).lower(), act.group(2).lower()
@@ -47,7 +70,7 @@ class AcknowledgementDesk:
             if verb == "question":
                 policy = self._r.policies[policy_id]
                 return [Text(self._r.campaign.messages.question_prompt.format(title=policy.title, policy=policy_id))]
-            return self.acknowledge(staff_id=staff_id, school_id=school_id, policy_id=policy_id)
+            return self.acknowledge(staff_id=staff_id, school_id=school_id, policy_id=policy_id, channel=channel)
         if normalise(text) in PENDING_WORDS:
             return self.pending(staff_id=staff_id, school_id=school_id) or [
                 Text(self._r.campaign.messages.pending_none)]
@@ -55,15 +78,18 @@ class AcknowledgementDesk:
             return self.outstanding(staff_id=staff_id, school_id=school_id)
         return None
 
-    def acknowledge(self, *, staff_id: str, school_id: str, policy_id: str) -> list[Reply]:
-        """Record the declaration for the policy's current version, with the time and channel."""
+    def acknowledge(self, *, staff_id: str, school_id: str, policy_id: str,
+                    channel: str | None = None) -> list[Reply]:
+        """Record the declaration for the policy's current version, with the time and the channel it came
+        through (default: the desk's)."""
         policy = self._r.policies[policy_id]
         now = self._clock()
         school = self._r.config.school(school_id)
         with self._r.store.transaction(write=True) as tx:
             new = tx.acknowledgements.record(AcknowledgementRecord(
                 school_id=school_id, staff_id=staff_id, policy_id=policy_id, version=policy.version,
-                academic_year=academic_year(school.local(now).date()), channel=self._channel, acknowledged_at=now))
+                academic_year=academic_year(school.local(now).date()), channel=channel or self._channel,
+                acknowledged_at=now))
         m = self._r.campaign.messages
         if not new:
             return [Text(m.already.format(title=policy.title))]

@@ -9,16 +9,17 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.core.replies import Text, to_dict
-from bot.reminders.calendar import may_remind
 from bot.reminders.campaigns import campaigns_dir
 from bot.school import ROLE_NAMES, School, academic_year
-from bot.store import StaffStatus, Store
+from bot.store import StaffStatus, Transaction
 from bot.store.outbox_repo import QueuedMessage
-from bot.store.reminder_repo import ReminderSend
+from bot.store.reminder_repo import Remindee, ReminderSend
 from bot.yamlfile import load_yaml, validate
 
 
-class _MonthDay(BaseModel):
+class MonthDay(BaseModel):
+    """A day of the year: the month and day, e.g. `{month: 9, day: 1}`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
@@ -29,7 +30,7 @@ class ConsentCampaign(BaseModel):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     to: str
-    starts: _MonthDay
+    starts: MonthDay
     window_days: int = Field(ge=1, le=366)
     message: str = Field(min_length=10)
 
@@ -45,22 +46,22 @@ def load_consent_campaign(path: Path | None = None) -> ConsentCampaign:
     return validate(ConsentCampaign, load_yaml(path), file=path)
 
 
-def consent_due(store: Store, *, school: School, campaign: ConsentCampaign,
+def consent_due(tx: Transaction, *, school: School, staff: list[Remindee], campaign: ConsentCampaign,
                 now: datetime) -> list[tuple[str, str]]:
-    """Queue the year's reminder to the school office if its window is open; returns (recipient, kind)."""
+    """Queue the year's reminder to the school office if its window is open (call only when reminders may go
+    out); returns (recipient, kind)."""
     here = school.local(now)
     today = here.date()
     year = academic_year(today)
     starts = date(int(year[:4]), campaign.starts.month, campaign.starts.day)
-    if not (starts <= today <= starts + timedelta(days=campaign.window_days)) or not may_remind(school, here):
+    if not (starts <= today <= starts + timedelta(days=campaign.window_days)):
         return []
-    with store.transaction(write=True) as tx:
-        staff = [p for p in tx.reminders.remindees(school_id=school.id) if p.status == StaffStatus.ACTIVE]
-        recipients = [p.id for p in staff if p.has_role(campaign.to)] or [p.id for p in staff if p.has_role("head")]
-        sends = [ReminderSend(school_id=school.id, staff_id=r, campaign=campaign.id, step="remind", period=year,
-                              recipient_id=r, kind=campaign.id, sent_at=here) for r in recipients]
-        claimed = tx.reminders.claim(sends)
-        tx.outbox.queue_many([QueuedMessage(school_id=school.id, recipient_id=s.recipient_id,
-                                            replies=[to_dict(Text(campaign.message))], idempotency_key=s.key)
-                              for s in claimed], now=here)
+    active = [p for p in staff if p.status == StaffStatus.ACTIVE]
+    recipients = [p.id for p in active if p.has_role(campaign.to)] or [p.id for p in active if p.has_role("head")]
+    sends = [ReminderSend(school_id=school.id, staff_id=r, campaign=campaign.id, step="remind", period=year,
+                          recipient_id=r, kind=campaign.id, sent_at=here) for r in recipients]
+    claimed = tx.reminders.claim(sends)
+    tx.outbox.queue_many([QueuedMessage(school_id=school.id, recipient_id=s.recipient_id,
+                                        replies=[to_dict(Text(campaign.message))], idempotency_key=s.key)
+                          for s in claimed], now=here)
     return [(s.recipient_id, s.kind) for s in claimed]

@@ -13,12 +13,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.core.replies import Text, to_dict
-from bot.reminders.calendar import may_remind, next_reminder_day
+from bot.reminders.calendar import next_reminder_day
 from bot.reminders.campaigns import campaigns_dir
 from bot.school import School
-from bot.store import StaffStatus, Store
+from bot.store import StaffStatus, Transaction
 from bot.store.outbox_repo import QueuedMessage
-from bot.store.reminder_repo import ReminderSend
+from bot.store.reminder_repo import Remindee, ReminderSend
 from bot.yamlfile import load_yaml, validate
 
 
@@ -51,31 +51,29 @@ def load_induction_campaign(path: Path | None = None) -> InductionCampaign:
     return validate(InductionCampaign, load_yaml(path), file=path)
 
 
-def induction_due(store: Store, *, school: School, campaign: InductionCampaign,
+def induction_due(tx: Transaction, *, school: School, staff: list[Remindee], campaign: InductionCampaign,
                   now: datetime) -> list[tuple[str, str]]:
-    """Queue each recent starter's due induction steps not sent before; returns (staff id, step)."""
+    """Queue each recent starter's due induction steps not sent before (call only when reminders may go out);
+    returns (staff id, step)."""
     here = school.local(now)
     today = here.date()
-    if not may_remind(school, here):
-        return []
-    with store.transaction(write=True) as tx:
-        started = {staff_id for staff_id, *_ in tx.reminders.steps_sent(campaign=campaign.id, period_prefix="",
-                                                                         school_id=school.id)}
-        recent, joining = timedelta(days=campaign.recent_days), timedelta(days=campaign.join_within_days)
-        due: dict[str, tuple[ReminderSend, str]] = {}
-        for person in tx.reminders.remindees(school_id=school.id):
-            if person.status != StaffStatus.ACTIVE or person.start_date is None:
-                continue
-            since = today - person.start_date
-            if not (timedelta(0) <= since <= recent and (person.id in started or since <= joining)):
-                continue
-            for step in campaign.steps:
-                if today >= next_reminder_day(school, person.start_date + timedelta(days=step.after_days)):
-                    send = ReminderSend(school_id=school.id, staff_id=person.id, campaign=campaign.id,
-                                        step=step.step, period=person.start_date.isoformat(),
-                                        recipient_id=person.id, kind=step.step, sent_at=here)
-                    due[send.key] = (send, step.message.format(name=person.name, school=school.name))
-        claimed = tx.reminders.claim([send for send, _ in due.values()])
-        tx.outbox.queue_many([QueuedMessage(school_id=school.id, recipient_id=s.recipient_id, idempotency_key=s.key,
-                                            replies=[to_dict(Text(due[s.key][1]))]) for s in claimed], now=here)
+    started = {staff_id for staff_id, *_ in tx.reminders.steps_sent(campaign=campaign.id, period_prefix="",
+                                                                     school_id=school.id)}
+    recent, joining = timedelta(days=campaign.recent_days), timedelta(days=campaign.join_within_days)
+    due: dict[str, tuple[ReminderSend, str]] = {}
+    for person in staff:
+        if person.status != StaffStatus.ACTIVE or person.start_date is None:
+            continue
+        since = today - person.start_date
+        if not (timedelta(0) <= since <= recent and (person.id in started or since <= joining)):
+            continue
+        for step in campaign.steps:
+            if today >= next_reminder_day(school, person.start_date + timedelta(days=step.after_days)):
+                send = ReminderSend(school_id=school.id, staff_id=person.id, campaign=campaign.id,
+                                    step=step.step, period=person.start_date.isoformat(),
+                                    recipient_id=person.id, kind=step.step, sent_at=here)
+                due[send.key] = (send, step.message.format(name=person.name, school=school.name))
+    claimed = tx.reminders.claim([send for send, _ in due.values()])
+    tx.outbox.queue_many([QueuedMessage(school_id=school.id, recipient_id=s.recipient_id, idempotency_key=s.key,
+                                        replies=[to_dict(Text(due[s.key][1]))]) for s in claimed], now=here)
     return [(s.staff_id, s.step) for s in claimed]

@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.core.sweeps import sweep_forms
 from bot.forms import DialogueStateStore, FormSet
+from bot.privacy import delete_expired_reports
 from bot.reminders.service import Reminders
 from bot.reports.desk import ReportDesk
 
@@ -50,6 +51,7 @@ class Clock:
         queued = self.reminders.run_due(now=moment)
         escalated = self.desk.escalate_due(now=moment)
         handled = sweep_forms(store=self.reminders.store, dialogues=self.dialogues, forms=self.forms, now=moment)
+        delete_expired_reports(self.reminders.store, config=self.reminders.config, now=moment)  # retention
         result = TickResult(reminders=len(queued), escalated=len(escalated), forms=len(handled))
         log.info("tick at %s: %d reminders queued, %d reports escalated, %d forms nudged or expired",
                  moment.isoformat(), result.reminders, result.escalated, result.forms)

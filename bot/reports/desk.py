@@ -85,8 +85,10 @@ class ReportDesk:
 
     # -- submitting -----------------------------------------------------------------------------
 
-    def submit(self, submitted: Submitted, *, reporter_id: str, school_id: str) -> ReportRecord:
-        """Store, route and queue the alerts of a finished form, atomically; returns the stored report."""
+    def submit(self, submitted: Submitted, *, reporter_id: str, school_id: str,
+               finish: Callable[[Transaction], None] | None = None) -> ReportRecord:
+        """Store, route and queue the alerts of a finished form, atomically; returns the stored report.
+        `finish` runs in the same transaction (the conversation deletes the sent form's state there)."""
         now = self._clock()
         form = self.forms.get(submitted.form_id)
         with self.store.transaction(write=True) as tx:
@@ -113,6 +115,8 @@ class ReportDesk:
                 self._queue(tx, report, staff_id, COPY, self._alert(report, who, self.messages.alert_copy, copy=True))
             if routing.approvers:
                 self._queue(tx, report, routing.approvers[0], "approval-0", self._approval_request(report, who))
+            if finish is not None:
+                finish(tx)
         return report
 
     # -- reading --------------------------------------------------------------------------------
@@ -216,10 +220,12 @@ class ReportDesk:
                 return [Text(m.not_found.format(reference=reference))]
             ref = report.reference
             if report.approval is None:
+                tx.audit.append(report, actor_id=staff_id, action="refused", detail="no approval asked", at=now)
                 return [Text(m.no_approval.format(reference=ref))]
             approval: dict[str, Any] = {**report.approval, "decisions": list(report.approval["decisions"])}
             chain, position = approval["chain"], approval["position"]
             if report.status == "closed" or position >= len(chain) or chain[position] != staff_id:
+                tx.audit.append(report, actor_id=staff_id, action="refused", detail="not their turn", at=now)
                 return [Text(m.not_your_turn.format(reference=ref))]
             if not approve and not reason:
                 return [Text(m.decline_needs_reason.format(reference=ref))]

@@ -54,6 +54,7 @@ class ReportMessages(BaseModel):
     copied_only: str
     refused: str
     not_found: str
+    message_too_long: str
     report_title: str
     report_status: str
     no_reports: str

@@ -246,6 +246,17 @@ class Contacts(_Model):
     nspcc: Contact | None = None
 
 
+class Retention(_Model):
+    """How long the bot keeps records before the worker deletes them.
+
+    Reports are safeguarding records. The default, 25 years after a report last changed, follows the IRMS
+    schools toolkit for child-protection records (kept until the pupil is 25) for the youngest pupils; a
+    school whose records retention schedule says otherwise sets its own period here.
+    """
+
+    reports_years: int = Field(default=25, ge=1, le=100)
+
+
 class School(_Model):
     """One school: its calendar, contacts, applicable policies and staff."""
 
@@ -261,6 +272,7 @@ class School(_Model):
     who_to_ask: Id = Role.HEAD.value
     policy_owners: dict[PolicyId, Id] = {}
     routing: dict[str, FormRoute] = {}
+    retention: Retention = Retention()
     staff: tuple[StaffMember, ...] = Field(min_length=1)
 
     @property

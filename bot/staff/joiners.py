@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 from bot.errors import PolicybotError
@@ -70,8 +71,10 @@ def register_joiner(
         return JoinerOutcome(staff=pending, matched=False, ask=_approvers(tx, school))
 
 
-def confirm_joiner(store: Store, *, staff_id: str, roles: tuple[str, ...] | None = None) -> StaffRecord:
-    """The administrator's yes: a pending joiner becomes an active member of staff."""
+def confirm_joiner(store: Store, *, staff_id: str, roles: tuple[str, ...] | None = None,
+                   today: date | None = None) -> StaffRecord:
+    """The administrator's yes: a pending joiner becomes an active member of staff. With no start date on
+    record, they start `today` (when given), so their induction begins."""
     with store.transaction() as tx:
         person = _pending(tx, staff_id)
         roles = tuple(dict.fromkeys((*(roles or person.roles), Role.STAFF.value)))
@@ -80,7 +83,8 @@ def confirm_joiner(store: Store, *, staff_id: str, roles: tuple[str, ...] | None
             raise PolicybotError(
                 f"unknown role(s) {', '.join(unknown)} - roles are: {', '.join(r.value for r in Role)}"
             )
-        return tx.staff.update(replace(person, roles=roles, status=StaffStatus.ACTIVE))
+        return tx.staff.update(replace(person, roles=roles, status=StaffStatus.ACTIVE,
+                                       start_date=person.start_date or today))
 
 
 def reject_joiner(store: Store, *, staff_id: str) -> StaffRecord:

@@ -134,7 +134,8 @@ class ParsedCsv:
     problems: list[str] = field(default_factory=list)
 
 
-def _key(text: str) -> str:
+def header_key(text: str) -> str:
+    """A column title compared ignoring case, spaces and punctuation."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
@@ -142,11 +143,12 @@ def _token(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-def _read_text(path: Path) -> str:
+def read_csv_text(path: Path) -> str:
+    """A CSV file's text, as Excel or an MIS saved it (UTF-8 with or without BOM, else Windows-1252)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise PolicybotError(f"{path}: file not found - check the path to the MIS export") from exc
+        raise PolicybotError(f"{path}: file not found - check the path to the file") from exc
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -154,7 +156,8 @@ def _read_text(path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma, semicolon (European Excel) or tab, from the header line."""
     try:
         return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
@@ -178,19 +181,20 @@ def parse_roles(text: str) -> tuple[tuple[str, ...], list[str]]:
     return tuple(dict.fromkeys((*roles, Role.STAFF.value))), unknown
 
 
-def _parse_date(text: str) -> date:
+def parse_date(text: str, *, what: str = "start date") -> date:
+    """A date as exports write it: ISO or UK day-first (dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy, dd/mm/yy)."""
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"start date {text!r} is not a date - write it as dd/mm/yyyy or yyyy-mm-dd")
+    raise ValueError(f"{what} {text!r} is not a date - write it as dd/mm/yyyy or yyyy-mm-dd")
 
 
 def read_mis_csv(path: Path) -> ParsedCsv:
     """Parse the export; a file with no id or name columns at all is an error, a bad row is a problem."""
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    text = read_csv_text(path)
+    reader = csv.reader(io.StringIO(text), dialect=csv_dialect(text))
     header = next(reader, None)
     if not header:
         raise PolicybotError(
@@ -199,7 +203,7 @@ def read_mis_csv(path: Path) -> ParsedCsv:
     parsed = ParsedCsv()
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
-        name = _HEADER_FIELDS.get(_key(title))
+        name = _HEADER_FIELDS.get(header_key(title))
         if name is None:
             if title.strip():
                 parsed.unknown_columns.append(title.strip())
@@ -251,7 +255,7 @@ def _person(cells: dict[str, str], *, line: int, problems: list[str]) -> CsvPers
     optional("email", check_email)
     optional("slack_id", check_slack_id)
     optional("teams_id", check_teams_id)
-    optional("start_date", _parse_date)
+    optional("start_date", parse_date)
     optional("job_title", str)
     optional("line_manager", str)
     if "status" in cells:

@@ -38,6 +38,7 @@ def sync_from_school(store: Store, *, config: SchoolConfig) -> StaffChanges:
     """Make the stored schools and school-file staff match `config`, in one transaction."""
     changes = StaffChanges()
     with store.transaction(write=True) as tx:
+        tx.locks.exclusive("staff-sync")  # a second process syncing at once waits, then finds everyone stored
         trust_id = config.trust.id if config.trust else None
         for school in config.schools:
             tx.schools.save(

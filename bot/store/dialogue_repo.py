@@ -40,9 +40,7 @@ class DatabaseDialogueStateStore:
 
     def delete(self, key: DialogueKey) -> None:
         with self._store.session(write=True) as session:
-            session.execute(delete(DialogueStateRow).where(
-                DialogueStateRow.platform == key.platform, DialogueStateRow.workspace == key.workspace,
-                DialogueStateRow.user_id == key.user))
+            DialogueRepository(session).delete(key)
 
     def items(self) -> Iterator[tuple[DialogueKey, dict[str, Any]]]:
         with self._store.session() as session:
@@ -50,6 +48,19 @@ class DatabaseDialogueStateStore:
                     for r in session.scalars(select(DialogueStateRow).order_by(
                         DialogueStateRow.platform, DialogueStateRow.workspace, DialogueStateRow.user_id))]
         yield from rows
+
+
+class DialogueRepository:
+    """Unfinished forms inside a larger unit of work: a sent form's state is deleted in the transaction that
+    stores its report, so a crash leaves either the form (to send again) or the report, never both or neither."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def delete(self, key: DialogueKey) -> None:
+        self._session.execute(delete(DialogueStateRow).where(
+            DialogueStateRow.platform == key.platform, DialogueStateRow.workspace == key.workspace,
+            DialogueStateRow.user_id == key.user))
 
 
 class OfferRepository:

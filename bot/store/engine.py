@@ -1,5 +1,7 @@
 """Engines for the configured database: SQLite by default, PostgreSQL in production.
 
+PostgreSQL connections are checked before use (see `make_engine`), so processes outlive a database restart.
+
 SQLite gets the settings a multi-process bot needs (the web and worker processes share one
 file): foreign keys enforced, write-ahead logging so readers never wait for a writer, a busy
 timeout instead of an instant "database is locked", and real transactions that SQLAlchemy
@@ -19,6 +21,7 @@ from sqlalchemy.engine import make_url
 from bot import paths
 
 BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10
 
 # An execution option: a transaction begun on a connection carrying it takes SQLite's write lock
 # at once (BEGIN IMMEDIATE), so two processes migrating the same file queue instead of racing.
@@ -46,7 +49,11 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite's connections set up as described above."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # pool_pre_ping: a connection the server dropped (a restart, a failover, an idle timeout) is noticed when
+        # it is taken from the pool and replaced, so a long-running web or worker process survives a restart.
+        # A server that does not answer is an error after CONNECT_TIMEOUT_S, not a hang (the URL may override).
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     engine = create_engine(url)

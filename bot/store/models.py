@@ -257,3 +257,55 @@ class ConversationRefRow(Base):
     staff_id: Mapped[str] = mapped_column(String(64))
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+# -- training (migration 0005) ----------------------------------------------------------------------
+
+
+class TrainingDueRow(Base):
+    """One piece of training one person must do by a date (induction, the annual refresher, after a policy
+    changed), and when it was done. The unique key (staff, training, period) makes creating it idempotent."""
+
+    __tablename__ = "training_dues"
+    __table_args__ = (UniqueConstraint("staff_id", "training", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    training: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # induction | refresher | policy_change | completed
+    period: Mapped[str] = mapped_column(String(128))
+    due_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    completed_via: Mapped[str | None] = mapped_column(String(16))  # console | slack | teams | import
+    created_at: Mapped[datetime]
+
+
+class PolicyVersionRow(Base):
+    """Each version of a policy the sweeps have seen: a new version of a known policy is a policy change."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("policy_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime]
+
+
+# -- privacy (migration 0006) -----------------------------------------------------------------------
+
+
+class PrivacyLogRow(Base):
+    """Append-only: a report deleted when its retention period ended, or a person's data erased on request.
+    No foreign keys, so an entry outlives what it records; it never holds a report's contents."""
+
+    __tablename__ = "privacy_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # report_deleted | staff_erased
+    subject: Mapped[str] = mapped_column(String(64), index=True)  # a report reference or a staff id
+    actor_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime]

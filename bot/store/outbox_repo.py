@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store.bulk import insert_json_rows
 from bot.store.models import ConsoleInboxRow, OutboxRow, ReportRow
 
 
@@ -67,15 +67,11 @@ class OutboxRepository:
     def queue_many(self, messages: list[QueuedMessage], *, now: datetime) -> int:
         """Queue many messages in one statement (a reminder sweep over a trust); a key queued before is
         skipped, as `queue` does. Returns how many were queued."""
-        if not messages:
-            return 0
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        rows = [{"school_id": m.school_id, "recipient_id": m.recipient_id, "replies": m.replies,
-                 "idempotency_key": m.idempotency_key, "report_id": None, "attempts": 0, "next_attempt_at": now,
-                 "created_at": now} for m in messages]
-        result = self._session.execute(insert(OutboxRow).on_conflict_do_nothing().returning(OutboxRow.id), rows)
-        return len(result.all())
+        rows = [(m.school_id, m.recipient_id, m.replies, m.idempotency_key) for m in messages]
+        return len(insert_json_rows(self._session, OutboxRow.__table__,
+                                    ("school_id", "recipient_id", "replies", "idempotency_key"), rows,
+                                    returning=("id",),
+                                    constants={"attempts": 0, "next_attempt_at": now, "created_at": now}))
 
     def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 50) -> list[OutboxMessage]:
         """Undelivered rows whose time has come and that no other sender holds, leased to the caller."""

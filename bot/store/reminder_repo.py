@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.bulk import insert_json_rows
 from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
 
 
@@ -33,9 +34,9 @@ class AcknowledgementRecord:
     acknowledged_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderSend:
-    """One reminder: about `staff_id`, sent to `recipient_id` (the person, or their manager)."""
+class ReminderSend(NamedTuple):
+    """One reminder: about `staff_id`, sent to `recipient_id` (the person, or their manager). A named tuple:
+    a sweep over a trust makes hundreds of thousands, and a tuple is the cheapest value to build."""
 
     school_id: str
     staff_id: str
@@ -51,10 +52,10 @@ class ReminderSend:
         return f"reminder:{self.campaign}:{self.staff_id}:{self.step}:{self.period}"
 
 
-_SEND_FIELDS = ("school_id", "staff_id", "campaign", "step", "period", "recipient_id", "kind", "sent_at")
+_ROW_FIELDS = ReminderSend._fields[:7]  # all but sent_at, which is the same for a whole sweep
 
 
-def _insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
+def insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
                                 *, returning: Sequence[Any]) -> list[Any]:
     """Insert `rows`, skipping any whose unique key exists; returns `returning` of the rows inserted."""
     if not rows:
@@ -71,7 +72,7 @@ class AcknowledgementRepository:
 
     def record(self, ack: AcknowledgementRecord) -> bool:
         """Keep an acknowledgement; False when this person had already acknowledged this version this year."""
-        return bool(_insert_ignoring_duplicates(self._session, AcknowledgementRow.__table__, [asdict(ack)],
+        return bool(insert_ignoring_duplicates(self._session, AcknowledgementRow.__table__, [asdict(ack)],
                                                 returning=[AcknowledgementRow.id]))
 
     def list(self, *, academic_year: str | None = None, school_ids: Iterable[str] | None = None,
@@ -96,9 +97,9 @@ class AcknowledgementRepository:
         return {(s, p, v) for s, p, v in self._session.execute(query)}
 
 
-@dataclass(frozen=True, slots=True)
-class Remindee:
-    """What a sweep needs of a member of staff, read as plain columns (a trust has tens of thousands)."""
+class Remindee(NamedTuple):
+    """What a sweep needs of a member of staff, read as plain columns into a tuple (a trust has tens of
+    thousands, read once per school per sweep)."""
 
     id: str
     name: str
@@ -116,21 +117,25 @@ class ReminderRepository:
         self._session = session
 
     def claim(self, sends: Sequence[ReminderSend]) -> list[ReminderSend]:
-        """Insert the reminders not sent before; returns those (only they may be queued)."""
-        by_key = {(s.staff_id, s.campaign, s.step, s.period): s for s in sends}
-        inserted = _insert_ignoring_duplicates(
-            self._session, ReminderSendRow.__table__,
-            [{f: getattr(s, f) for f in _SEND_FIELDS} for s in by_key.values()],
-            returning=[ReminderSendRow.staff_id, ReminderSendRow.campaign, ReminderSendRow.step,
-                       ReminderSendRow.period])
-        return [by_key[tuple(row)] for row in inserted]  # type: ignore[index]
+        """Insert the reminders not sent before; returns those (only they may be queued): the very objects
+        given, in their order. One statement per distinct `sent_at` (a sweep has one), however many rows."""
+        by_key = {s[1:5]: s for s in sends}  # (staff_id, campaign, step, period): the ledger's unique key
+        by_time: dict[datetime, list[ReminderSend]] = {}
+        for send in by_key.values():
+            by_time.setdefault(send.sent_at, []).append(send)
+        inserted: set[tuple[str, ...]] = set()
+        for sent_at, group in by_time.items():
+            inserted.update(insert_json_rows(
+                self._session, ReminderSendRow.__table__, _ROW_FIELDS, [s[:7] for s in group],
+                constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
+        return [send for key, send in by_key.items() if key in inserted]
 
     def remindees(self, *, school_id: str) -> list[Remindee]:
         """A school's staff (every status: the sweeps decide who is paused or stopped), ordered by id."""
         query = select(StaffRow.id, StaffRow.name, StaffRow.roles, StaffRow.line_manager, StaffRow.start_date,
                        StaffRow.status).where(StaffRow.school_id == school_id).order_by(StaffRow.id)
-        return [Remindee(id=i, name=n, roles=tuple(r), line_manager=m, start_date=d, status=st)
-                for i, n, r, m, d, st in self._session.execute(query)]
+        return [Remindee(i, n, tuple(r), m, d, st) for i, n, r, m, d, st in self._session.connection().execute(query)
+                .fetchall()]
 
     def steps_sent(self, *, campaign: str, period_prefix: str,
                    school_id: str) -> list[tuple[str, str, str, datetime]]:
@@ -140,7 +145,7 @@ class ReminderRepository:
                        ReminderSendRow.sent_at).where(
             ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
             ReminderSendRow.period.startswith(period_prefix, autoescape=True))
-        return [tuple(row) for row in self._session.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in self._session.connection().execute(query).fetchall()]  # type: ignore[misc]
 
     def sent(self, *, campaigns: Iterable[str], period_prefix: str,
              school_ids: Iterable[str] | None = None) -> list[ReminderSend]:

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.errors import PolicybotError
-from bot.store.models import ReportAuditRow, ReportCounterRow, ReportRow
+from bot.store.models import OutboxRow, ReportAuditRow, ReportCounterRow, ReportRow
 
 ReportStatus = Literal["submitted", "delivered", "acknowledged", "closed"]
 
@@ -134,6 +135,23 @@ class ReportRepository:
         self._session.flush()
         return _record(row)
 
+    def last_changed_before(self, *, school_id: str, moment: datetime) -> list[ReportRecord]:
+        """A school's reports unchanged since before `moment` (retention), locked for deletion: a second sweep
+        running at the same time skips them."""
+        query = (select(ReportRow).where(ReportRow.school_id == school_id, ReportRow.updated_at < moment)
+                 .order_by(ReportRow.id).with_for_update(skip_locked=True))
+        return [_record(row) for row in self._session.scalars(query)]
+
+    def delete(self, reference: str) -> None:
+        """Delete a report with its audit trail and its messages (retention has ended: nothing of it stays)."""
+        row = self._row(reference)
+        if row is None:
+            raise PolicybotError(f"no report {reference} - check the reference")
+        self._session.execute(sa_delete(ReportAuditRow).where(ReportAuditRow.report_id == row.id))
+        self._session.execute(sa_delete(OutboxRow).where(OutboxRow.report_id == row.id))
+        self._session.delete(row)
+        self._session.flush()
+
     def _row(self, reference: str) -> ReportRow | None:
         return self._session.scalars(select(ReportRow).where(ReportRow.reference == reference)).first()
 
@@ -151,6 +169,13 @@ class AuditRepository:
         self._session.add(ReportAuditRow(report_id=report.id, school_id=report.school_id, actor_id=actor_id,
                                          action=action, detail=detail, at=at))
         self._session.flush()
+
+    def by_actor(self, actor_id: str) -> list[AuditEntry]:
+        """Everything one person did to any report (viewed, acknowledged, refused...), oldest first."""
+        query = (select(ReportAuditRow, ReportRow.reference).join(ReportRow, ReportRow.id == ReportAuditRow.report_id)
+                 .where(ReportAuditRow.actor_id == actor_id).order_by(ReportAuditRow.id))
+        return [AuditEntry(reference=ref, actor_id=row.actor_id, action=row.action, detail=row.detail, at=row.at)
+                for row, ref in self._session.execute(query)]
 
     def trail(self, reference: str) -> list[AuditEntry]:
         query = (select(ReportAuditRow, ReportRow.reference).join(ReportRow, ReportRow.id == ReportAuditRow.report_id)

@@ -15,17 +15,22 @@ from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import PolicybotError
 from bot.store.channel_repo import ConversationRefRepository, SeenEventRepository
-from bot.store.dialogue_repo import NoticeRepository, OfferRepository
+from bot.store.dialogue_repo import DialogueRepository, NoticeRepository, OfferRepository
 from bot.store.engine import IMMEDIATE, database_url, make_engine
+from bot.store.lock_repo import LockRepository
 from bot.store.migrate import upgrade_to_head
 from bot.store.outbox_repo import ConsoleInboxRepository, OutboxRepository
+from bot.store.privacy_repo import PrivacyRepository
 from bot.store.reminder_repo import AcknowledgementRepository, ReminderRepository
 from bot.store.report_repo import AuditRepository, ReportRepository
 from bot.store.school_repo import SchoolRepository
 from bot.store.staff_repo import StaffRepository
+from bot.store.training_repo import TrainingRepository
 
 
 class Transaction:
@@ -40,10 +45,14 @@ class Transaction:
         self.inbox = ConsoleInboxRepository(session)
         self.notices = NoticeRepository(session)
         self.offers = OfferRepository(session)
+        self.dialogues = DialogueRepository(session)
         self.acknowledgements = AcknowledgementRepository(session)
         self.reminders = ReminderRepository(session)
         self.seen_events = SeenEventRepository(session)
         self.conversation_refs = ConversationRefRepository(session)
+        self.training = TrainingRepository(session)
+        self.locks = LockRepository(session)
+        self.privacy = PrivacyRepository(session)
 
 
 class Store:
@@ -92,5 +101,13 @@ class Store:
 def open_store(url: str | None = None) -> Store:
     """Connect to `url` (else `DATABASE_URL`, else the SQLite file) and migrate it to the newest schema."""
     engine = make_engine(database_url(url))
-    upgrade_to_head(engine)
+    try:
+        upgrade_to_head(engine)
+    except OperationalError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
+        engine.dispose()
+        # The driver's first line says why (refused, bad password, no such database); it never holds the password.
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise PolicybotError(f"cannot open the database {shown}: {reason} - check DATABASE_URL and that the "
+                             "database server is running") from None
     return Store(engine)

@@ -1,0 +1,93 @@
+"""Training due per member of staff, and the policy versions seen.
+
+A due is created with ON CONFLICT DO NOTHING on (staff, training, period), so a replayed or concurrent
+sweep creates it once; completing training closes every open due of that training for the person, and a
+completion with nothing due is kept as a `completed` row (so the annual refresher knows it was done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.bulk import insert_json_rows
+from bot.store.models import PolicyVersionRow, TrainingDueRow
+from bot.store.reminder_repo import insert_ignoring_duplicates
+
+
+class TrainingDue(NamedTuple):
+    """One person's due training (a tuple: a sweep over a trust reads and makes tens of thousands)."""
+
+    school_id: str
+    staff_id: str
+    training: str
+    reason: str
+    period: str
+    due_on: date
+    completed_on: date | None = None
+    completed_via: str | None = None
+
+
+_FIELDS = TrainingDue._fields
+
+
+class TrainingRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_dues(self, dues: Sequence[TrainingDue], *, now: datetime) -> int:
+        """Create the dues not created before (one statement); returns how many were new."""
+        rows = list(dues)  # a TrainingDue is already the row, in _FIELDS order
+        return len(insert_json_rows(self._session, TrainingDueRow.__table__, _FIELDS, rows,
+                                    constants={"created_at": now}, returning=("id",)))
+
+    def dues(self, *, school_id: str | None = None, staff_id: str | None = None, open_only: bool = False,
+             open_or_done_since: date | None = None) -> list[TrainingDue]:
+        """Dues of a school or a person, oldest due date first, as plain records: all, the open ones, or the
+        open ones and those done since a day (what a sweep needs, not years of history)."""
+        query = select(*(getattr(TrainingDueRow, f) for f in _FIELDS)).order_by(TrainingDueRow.due_on,
+                                                                                 TrainingDueRow.id)
+        if school_id is not None:
+            query = query.where(TrainingDueRow.school_id == school_id)
+        if staff_id is not None:
+            query = query.where(TrainingDueRow.staff_id == staff_id)
+        if open_only:
+            query = query.where(TrainingDueRow.completed_on.is_(None))
+        if open_or_done_since is not None:
+            query = query.where(or_(TrainingDueRow.completed_on.is_(None),
+                                    TrainingDueRow.completed_on >= open_or_done_since))
+        return [TrainingDue(*row) for row in self._session.connection().execute(query).fetchall()]
+
+    def complete(self, *, school_id: str, staff_id: str, training: str, on: date, via: str,
+                 now: datetime) -> int:
+        """Record that `staff_id` did `training` on `on`: closes every open due of it (returns how many); with
+        none open, keeps the completion itself, once per day."""
+        closed = self._session.execute(
+            update(TrainingDueRow).where(TrainingDueRow.staff_id == staff_id, TrainingDueRow.training == training,
+                                         TrainingDueRow.completed_on.is_(None))
+            .values(completed_on=on, completed_via=via)).rowcount
+        if not closed:
+            self.add_dues([TrainingDue(school_id=school_id, staff_id=staff_id, training=training, reason="completed",
+                                       period=f"completed:{on.isoformat()}", due_on=on, completed_on=on,
+                                       completed_via=via)], now=now)
+        return int(closed or 0)
+
+    def new_versions(self, versions: Iterable[tuple[str, str]], *, now: datetime) -> list[str]:
+        """Note each (policy, version); returns the policies whose version is new AND that had an earlier one
+        (a changed text). Only one of two concurrent sweeps sees a change: the insert decides."""
+        pairs = list(dict.fromkeys(versions))
+        inserted = insert_ignoring_duplicates(
+            self._session, PolicyVersionRow.__table__,
+            [{"policy_id": p, "version": v, "first_seen_at": now} for p, v in pairs],
+            returning=[PolicyVersionRow.policy_id, PolicyVersionRow.version])
+        if not inserted:
+            return []
+        fresh = {(p, v) for p, v in inserted}
+        query = select(PolicyVersionRow.policy_id, PolicyVersionRow.version).where(
+            PolicyVersionRow.policy_id.in_({p for p, _ in fresh}))
+        known = {(p, v) for p, v in self._session.execute(query)}
+        return sorted({p for p, v in known if (p, v) not in fresh and any(p == q for q, _ in fresh)})
