@@ -1,0 +1,170 @@
+"""A local fake of the Slack Web API, and signed requests to the bot, for the Slack tests.
+
+As bolt-python's own tests do (tests/mock_web_api_server), a small http.server on 127.0.0.1 answers the
+Web API methods the bot calls and records every call, so a test can wait (a bounded poll) for the bot to
+have posted something and read what it posted. `fail_next` makes a method answer 429 with a Retry-After.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import parse_qs, urlencode
+from urllib.request import Request, urlopen
+
+BOT_USER = "UBOTPOLICY"
+TEAM = "T0RIVERSIDE"
+SIGNING_SECRET = "s"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int = 200
+
+
+@dataclass
+class FakeSlack:
+    """The fake's state: what was called, users it knows, and failures to inject."""
+
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: int = 0
+
+    def fail_next(self, method: str, *, status: int = 429, retry_after: str = "1") -> None:
+        self.failures.setdefault(method, []).append((status, retry_after))
+
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self.lock:
+            failure = self.failures.get(method, []) and self.failures[method].pop(0)
+            if failure:
+                status, retry_after = failure
+                self.calls.append(Call(method, params, time.monotonic(), status))
+                return status, {"Retry-After": retry_after}, {"ok": False, "error": "ratelimited"}
+            self.calls.append(Call(method, params, time.monotonic()))
+            self._ts += 1
+            ts = f"1700000000.{self._ts:06d}"
+        if method == "auth.test":
+            return 200, {}, {"ok": True, "user_id": BOT_USER, "bot_id": "BPOLICY", "team_id": TEAM, "team": "Riverside",
+                             "url": "https://riverside.slack.com/"}
+        if method == "conversations.open":
+            return 200, {}, {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))[1:]}}
+        if method in ("chat.postMessage", "chat.update"):
+            return 200, {}, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            return 200, {}, ({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
+        return 200, {}, {"ok": True}
+
+    # -- reading what the bot did ----------------------------------------------------------------
+
+    def called(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def wait_for(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *,
+                 timeout: float = 10.0) -> Call:
+        """The first successful call of `method` matching `predicate`, waiting at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [c for c in self.called(method) if predicate(c)]
+            if found:
+                return found[0]
+            time.sleep(0.02)
+        raise AssertionError(f"no {method} matching within {timeout}s; calls: {[c.method for c in self.calls]}")
+
+    def posts_to(self, channel: str) -> list[Call]:
+        return [c for c in self.called("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def _params(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, Any]:
+    kind = handler.headers.get("Content-Type", "")
+    if "json" in kind:
+        return json.loads(body or b"{}")
+    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+    for key in ("blocks", "view"):
+        if isinstance(form.get(key), str):
+            form[key] = json.loads(form[key])
+    return form
+
+
+@contextmanager
+def fake_slack() -> Iterator[FakeSlack]:
+    state = FakeSlack()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            method = self.path.rsplit("/", 1)[-1]
+            status, headers, payload = state.answer(method, _params(self, body))
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- signed requests to the bot ------------------------------------------------------------------
+
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+                   content_type: str = "application/json") -> dict[str, str]:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def post_to_bot(url: str, body: str, *, headers: dict[str, str]) -> tuple[int, str]:
+    request = Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status, response.read().decode()
+    except HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def event_body(event: dict[str, Any], *, event_id: str, team: str = TEAM) -> str:
+    return json.dumps({"token": "legacy", "team_id": team, "api_app_id": "A0POLICY", "type": "event_callback",
+                       "event_id": event_id, "event_time": 1700000000, "event": event,
+                       "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]})
+
+
+def dm_event(user: str, text: str, *, n: int) -> dict[str, Any]:
+    return {"type": "message", "channel_type": "im", "channel": "D" + user[1:], "user": user, "text": text,
+            "ts": f"1700000100.{n:06d}", "event_ts": f"1700000100.{n:06d}"}
+
+
+def form_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def command_body(**fields: str) -> str:
+    return urlencode(fields)
