@@ -1,0 +1,159 @@
+"""Load benchmark of the web process: concurrent staff on the Slack and the Teams endpoints; prints its figures.
+
+Issue 7's target is 200 messages/s at p99 under 300 ms on one core, with Slack's ack always inside 3 s.
+For each platform this starts the real `policybot serve` (a fresh SQLite database, or DATABASE_URL when set)
+with the tests' fake platform API on loopback, and drives it for DURATION seconds from CLIENTS concurrent
+staff, each sending a realistic mix: mostly questions, and every fifth turn a report begun ("report", then
+the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency (Slack: to the
+ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply has reached
+the fake connector) and the server's peak RSS.
+
+Run: `.venv/bin/python benchmarks/load_bench.py [--clients 10] [--duration 20] [--platform slack|teams|both]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the other benchmarks, and the tests' fakes
+
+from fake_bot_connector import FakeBotConnector, message  # noqa: E402
+from slack_bench import QUESTIONS, _figures, _free_port, _turn  # noqa: E402
+from slack_bench import STAFF as SLACK_STAFF  # noqa: E402
+from slack_fake import fake_slack  # noqa: E402
+from teams_bench import STAFF as TEAMS_STAFF  # noqa: E402
+from teams_bench import _post  # noqa: E402
+
+#: One staff member's turns, round and round: questions, and a report begun then cancelled.
+SCRIPT = [*QUESTIONS[:4], "report", "1", "cancel"]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The server's high-water resident memory (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextmanager
+def _server(platform: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", platform, "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import socket
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"policybot serve {platform} did not start") from None
+                time.sleep(0.1)
+        yield port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]]) -> tuple[
+        float, list[tuple[float, ...]]]:
+    """Run `clients` threads, each looping over SCRIPT as its own staff member, for `duration` seconds."""
+    numbers = itertools.count(1)
+    results: list[tuple[float, ...]] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def client(index: int) -> None:
+        for text in itertools.cycle(SCRIPT):
+            if time.monotonic() >= stop:
+                return
+            figures = turn(index, text, next(numbers))
+            with lock:
+                results.append(figures)
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, results
+
+
+def _database(folder: str) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/load.db"
+
+
+def bench_slack(clients: int, duration: float) -> None:
+    with fake_slack() as fake, tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
+               "DATABASE_URL": _database(folder)}
+        env.pop("SLACK_APP_TOKEN", None)
+        with _server("slack", env) as (port, process):
+            url = f"http://127.0.0.1:{port}/slack/events"
+            staff = SLACK_STAFF[:clients] if clients <= len(SLACK_STAFF) else SLACK_STAFF
+            for n, user in enumerate(staff):  # first contact: the privacy notice, caches warm
+                _turn(fake, url, user, "hello", 900_000 + n)
+            wall, results = _drive(clients, duration,
+                                   lambda i, text, n: _turn(fake, url, staff[i % len(staff)], text, n))
+            print(f"slack: {len(results)} messages from {clients} clients in {wall:.1f} s = "
+                  f"{len(results) / wall:.0f} messages/s")
+            print("slack " + _figures("ack", [r[0] for r in results]))
+            print("slack " + _figures("answer", [r[1] for r in results]))
+            print(f"slack: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
+
+
+def bench_teams(clients: int, duration: float) -> None:
+    connector = FakeBotConnector().start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            env = {**os.environ, "DATABASE_URL": _database(folder), "MICROSOFT_APP_ID": ""}
+            with _server("teams", env) as (port, process):
+                url = f"http://127.0.0.1:{port}/api/messages"
+                staff = TEAMS_STAFF[:clients] if clients <= len(TEAMS_STAFF) else TEAMS_STAFF
+
+                def turn(index: int, text: str, n: int) -> tuple[float, ...]:
+                    return (_post(url, message(text, service_url=connector.url,
+                                               aad_object_id=staff[index % len(staff)], activity_id=f"load{n}")),)
+
+                for index in range(len(staff)):
+                    turn(index, "hello", 900_000 + index)
+                wall, results = _drive(clients, duration, turn)
+                print(f"teams: {len(results)} messages from {clients} clients in {wall:.1f} s = "
+                      f"{len(results) / wall:.0f} messages/s")
+                print("teams " + _figures("turn", [r[0] for r in results]))
+                print(f"teams: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
+    finally:
+        connector.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both")
+    args = parser.parse_args()
+    if args.platform in ("slack", "both"):
+        bench_slack(args.clients, args.duration)
+    if args.platform in ("teams", "both"):
+        bench_teams(args.clients, args.duration)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
