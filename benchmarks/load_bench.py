@@ -16,20 +16,17 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the other benchmarks, and the tests' fakes
+from serving import figures, serving, use_test_fakes
 
+use_test_fakes()
 from fake_bot_connector import FakeBotConnector, message  # noqa: E402
-from slack_bench import QUESTIONS, _figures, _free_port, _turn  # noqa: E402
+from slack_bench import QUESTIONS, _turn  # noqa: E402
 from slack_bench import STAFF as SLACK_STAFF  # noqa: E402
 from slack_fake import fake_slack  # noqa: E402
 from teams_bench import STAFF as TEAMS_STAFF  # noqa: E402
@@ -45,29 +42,6 @@ def _peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-@contextmanager
-def _server(platform: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", platform, "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import socket
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"policybot serve {platform} did not start") from None
-                time.sleep(0.1)
-        yield port, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]]) -> tuple[
@@ -104,7 +78,7 @@ def bench_slack(clients: int, duration: float) -> None:
         env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
                "DATABASE_URL": _database(folder)}
         env.pop("SLACK_APP_TOKEN", None)
-        with _server("slack", env) as (port, process):
+        with serving("slack", env) as (port, process):
             url = f"http://127.0.0.1:{port}/slack/events"
             staff = SLACK_STAFF[:clients] if clients <= len(SLACK_STAFF) else SLACK_STAFF
             for n, user in enumerate(staff):  # first contact: the privacy notice, caches warm
@@ -113,8 +87,8 @@ def bench_slack(clients: int, duration: float) -> None:
                                    lambda i, text, n: _turn(fake, url, staff[i % len(staff)], text, n))
             print(f"slack: {len(results)} messages from {clients} clients in {wall:.1f} s = "
                   f"{len(results) / wall:.0f} messages/s")
-            print("slack " + _figures("ack", [r[0] for r in results]))
-            print("slack " + _figures("answer", [r[1] for r in results]))
+            print("slack " + figures("ack", [r[0] for r in results]))
+            print("slack " + figures("answer", [r[1] for r in results]))
             print(f"slack: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
 
 
@@ -123,7 +97,7 @@ def bench_teams(clients: int, duration: float) -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             env = {**os.environ, "DATABASE_URL": _database(folder), "MICROSOFT_APP_ID": ""}
-            with _server("teams", env) as (port, process):
+            with serving("teams", env) as (port, process):
                 url = f"http://127.0.0.1:{port}/api/messages"
                 staff = TEAMS_STAFF[:clients] if clients <= len(TEAMS_STAFF) else TEAMS_STAFF
 
@@ -136,7 +110,7 @@ def bench_teams(clients: int, duration: float) -> None:
                 wall, results = _drive(clients, duration, turn)
                 print(f"teams: {len(results)} messages from {clients} clients in {wall:.1f} s = "
                       f"{len(results) / wall:.0f} messages/s")
-                print("teams " + _figures("turn", [r[0] for r in results]))
+                print("teams " + figures("turn", [r[0] for r in results]))
                 print(f"teams: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
     finally:
         connector.stop()

@@ -13,18 +13,14 @@ Run: `.venv/bin/python benchmarks/slack_bench.py`.
 from __future__ import annotations
 
 import os
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from serving import figures, serving, use_test_fakes
 
+use_test_fakes()
 from slack_fake import FakeSlack, dm_event, event_body, fake_slack, post_to_bot, signed_headers  # noqa: E402
 
 QUESTIONS = ["A pupil sent me a friend request on Instagram", "can I follow a parent on facebook?",
@@ -32,12 +28,6 @@ QUESTIONS = ["A pupil sent me a friend request on Instagram", "can I follow a pa
 STAFF = ["U07CK597ZNS", "U0773CUW5G4", "U078S4M36ET", "U07N2K4AFA4", "U07FNRHCTYK", "U077JQ6J8UF", "U07JV820K9N",
          "U07HW88GQ27", "U07RAFHUG4A", "U07WP1SYY08"]
 ROUNDS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _turn(fake: FakeSlack, url: str, user: str, text: str, n: int) -> tuple[float, float]:
@@ -54,51 +44,28 @@ def _turn(fake: FakeSlack, url: str, user: str, text: str, n: int) -> tuple[floa
     return acked, time.perf_counter() - start
 
 
-def _figures(name: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return (f"{name}: p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-            f"max {ordered[-1] * 1000:.0f} ms (n={len(ordered)})")
-
-
 def main() -> int:
-    port = _free_port()
     with fake_slack() as fake, tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
                "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}"}
         env.pop("SLACK_APP_TOKEN", None)
-        script = Path(sys.executable).with_name("policybot")
-        process = subprocess.Popen([str(script), "serve", "slack", "--port", str(port)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
+        with serving("slack", env) as (port, _):
             url = f"http://127.0.0.1:{port}/slack/events"
             acks, answers = [], []
             for n in range(ROUNDS):  # one at a time; the first turns also warm the caches
                 acked, answered = _turn(fake, url, STAFF[n % len(STAFF)], QUESTIONS[n % len(QUESTIONS)], n)
                 acks.append(acked)
                 answers.append(answered)
-            print(_figures("ack, one at a time", acks))
-            print(_figures("answer, one at a time", answers))
+            print(figures("ack, one at a time", acks))
+            print(figures("answer, one at a time", answers))
             together: list[tuple[float, float]] = []
             for batch in range(4):
                 with ThreadPoolExecutor(len(STAFF)) as pool:
                     numbers = [1000 + batch * 100 + i for i in range(len(STAFF))]
                     together += pool.map(lambda i, n: _turn(fake, url, STAFF[i], QUESTIONS[i % len(QUESTIONS)], n),
                                          range(len(STAFF)), numbers)
-            print(_figures("ack, 10 staff at once", [a for a, _ in together]))
-            print(_figures("answer, 10 staff at once", [b for _, b in together]))
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+            print(figures("ack, 10 staff at once", [a for a, _ in together]))
+            print(figures("answer, 10 staff at once", [b for _, b in together]))
     return 0
 
 

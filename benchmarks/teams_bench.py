@@ -14,20 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from serving import figures, serving, use_test_fakes
 
-from fake_bot_connector import FakeBotConnector, message  # noqa: E402 - the tests' fake, beside them
+use_test_fakes()
+from fake_bot_connector import FakeBotConnector, message  # noqa: E402
 
 QUESTIONS = ["A pupil sent me a friend request on Instagram", "can I follow a parent on facebook?",
              "can I post sports day photos?", "a parent messaged me on whatsapp", "can I use my own phone for photos?"]
@@ -36,12 +31,6 @@ STAFF = ["82e26123-7776-4655-bc4e-4248b1515fff", "7d836e77-af67-4461-a416-3207d0
          "17371472-6c16-4229-b608-d9425d111a9d", "90624fe3-6b82-46c9-982f-b0f1423674a6",
          "b7a1774f-1a42-421e-aba4-c70ee306f0c4", "fcbad167-f5a9-4a5f-adf1-65dab6eafff5",
          "025ff87c-44df-4a13-94f3-98ee4b5c1a95", "18bee074-5ec0-4260-bf98-80a6e73c49ea"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _post(url: str, body: dict) -> float:
@@ -53,44 +42,27 @@ def _post(url: str, body: dict) -> float:
     return time.perf_counter() - started
 
 
-def _figures(name: str, seconds: list[float]) -> None:
-    ordered = sorted(seconds)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    print(f"{name}: n={len(ordered)} p50={statistics.median(ordered) * 1000:.0f} ms "
-          f"p99={p99 * 1000:.0f} ms max={ordered[-1] * 1000:.0f} ms")
-
-
 def main() -> int:
     connector = FakeBotConnector().start()
-    port = _free_port()
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/bench.db", "MICROSOFT_APP_ID": ""}
-        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "teams", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            url = f"http://127.0.0.1:{port}/api/messages"
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            ids = iter(range(1, 10**6))
+            with serving("teams", env) as (port, _):
+                url = f"http://127.0.0.1:{port}/api/messages"
+                ids = iter(range(1, 10**6))
 
-            def ask(aad: str, question: str) -> float:
-                return _post(url, message(question, service_url=connector.url, aad_object_id=aad,
-                                          activity_id=str(next(ids))))
+                def ask(aad: str, question: str) -> float:
+                    return _post(url, message(question, service_url=connector.url, aad_object_id=aad,
+                                              activity_id=str(next(ids))))
 
-            ask(STAFF[0], "hello")  # first turn: privacy notice, engine warm
-            _figures("one at a time", [ask(STAFF[0], q) for q in QUESTIONS * 8])
-            with ThreadPoolExecutor(len(STAFF)) as pool:
-                together = list(pool.map(lambda pair: ask(*pair),
-                                         [(aad, q) for q in QUESTIONS * 4 for aad in STAFF]))
-            _figures(f"{len(STAFF)} staff at once", together)
-            print(f"replies at the connector: {len(connector.posted)}")
+                ask(STAFF[0], "hello")  # first turn: privacy notice, engine warm
+                print(figures("one at a time", [ask(STAFF[0], q) for q in QUESTIONS * 8]))
+                with ThreadPoolExecutor(len(STAFF)) as pool:
+                    together = list(pool.map(lambda pair: ask(*pair),
+                                             [(aad, q) for q in QUESTIONS * 4 for aad in STAFF]))
+                print(figures(f"{len(STAFF)} staff at once", together))
+                print(f"replies at the connector: {len(connector.posted)}")
         finally:
-            server.terminate()
-            server.wait(10)
             connector.stop()
     return 0
 

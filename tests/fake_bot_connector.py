@@ -22,6 +22,32 @@ from aiohttp import web
 _ESCAPE = re.compile(r"\\(.)")  # a Markdown escape, as Teams shows it: the character alone
 
 
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    """Every JSON object inside a card, depth first."""
+    if isinstance(node, dict):
+        return [node, *(n for value in node.values() for n in _nodes(value))]
+    if isinstance(node, list):
+        return [n for item in node for n in _nodes(item)]
+    return []
+
+
+def card_texts(card: Any) -> list[str]:
+    """Each TextBlock and fact of a card as Teams shows it (Markdown escapes removed)."""
+    found: list[str] = []
+    for node in _nodes(card):
+        if node.get("type") == "TextBlock":
+            found.append(node["text"])
+        if node.get("type") == "FactSet":
+            found += [f"{fact['title']}: {fact['value']}" for fact in node.get("facts", [])]
+    return [_ESCAPE.sub(r"\1", text) for text in found]
+
+
+def card_buttons(card: Any) -> dict[str, str]:
+    """Each Action.Submit's title and the value it sends back."""
+    return {node["title"]: node["data"]["value"] for node in _nodes(card)
+            if node.get("type") == "Action.Submit" and "data" in node}
+
+
 @dataclass
 class Posted:
     conversation_id: str
@@ -39,22 +65,7 @@ class Posted:
 
     def texts(self) -> list[str]:
         """Every piece of text shown: the activity's own and each TextBlock/fact of its card."""
-        found = [self.activity["text"]] if self.activity.get("text") else []
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "TextBlock":
-                    found.append(node["text"])
-                for fact in node.get("facts", []) if node.get("type") == "FactSet" else []:
-                    found.append(f"{fact['title']}: {fact['value']}")
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(self.card)
-        return [_ESCAPE.sub(r"\1", text) for text in found]
+        return ([self.activity["text"]] if self.activity.get("text") else []) + card_texts(self.card)
 
     def shown(self) -> str:
         """All the text shown, as one string."""
@@ -62,20 +73,7 @@ class Posted:
 
     def buttons(self) -> dict[str, str]:
         """Each Action.Submit's title and the value it sends back."""
-        found: dict[str, str] = {}
-
-        def walk(node: Any) -> None:
-            if isinstance(node, dict):
-                if node.get("type") == "Action.Submit" and "data" in node:
-                    found[node["title"]] = node["data"]["value"]
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(self.card)
-        return found
+        return card_buttons(self.card)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from fake_bot_connector import card_buttons, card_texts
 
 from bot.answer.build import build_engine
 from bot.channels.teams.bot import PolicyTeamsBot
@@ -29,43 +30,18 @@ ENGINE = build_engine()
 SECRET = "Zqx account name"
 
 
+def _cards(activity: Activity) -> list[Any]:
+    return [attachment.content for attachment in activity.attachments or []]
+
+
 def shown(activity: Activity) -> str:
-    """Every TextBlock of the activity's card (unescaped), or its text."""
-    texts: list[str] = [activity.text] if activity.text else []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                texts.append(node["text"].replace("\\", ""))
-            for fact in node.get("facts", []):
-                texts.append(f"{fact['title']}: {fact['value']}".replace("\\", ""))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for attachment in activity.attachments or []:
-        walk(attachment.content)
-    return "\n".join(texts)
+    """Every TextBlock and fact of the activity's cards (unescaped), or its text."""
+    texts = [activity.text] if activity.text else []
+    return "\n".join(texts + [text for card in _cards(activity) for text in card_texts(card)])
 
 
 def buttons(activity: Activity) -> dict[str, str]:
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit" and "data" in node:
-                found[node["title"]] = node["data"]["value"]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for attachment in activity.attachments or []:
-        walk(attachment.content)
-    return found
+    return {title: value for card in _cards(activity) for title, value in card_buttons(card).items()}
 
 
 class World:
