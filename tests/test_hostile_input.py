@@ -11,12 +11,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from hostile_corpus import CORPUS, Hostile
 
 from bot.answer.build import build_engine
 from bot.channels.console import render, run_console
@@ -36,18 +36,6 @@ SECRET = "Zqx hostile-suite secret"
 FORMS = load_forms()
 
 
-@dataclass(frozen=True)
-class Hostile:
-    name: str
-    text: str
-
-
-def load_corpus() -> list[Hostile]:
-    data = yaml.safe_load((ROOT / "tests" / "data" / "hostile_inputs.yaml").read_text(encoding="utf-8"))
-    return [Hostile(e["name"], e["text"] * e.get("repeat", 1)) for e in data["inputs"]]
-
-
-CORPUS = load_corpus()
 BY_NAME = {h.name: h for h in CORPUS}
 
 

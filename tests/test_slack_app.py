@@ -480,3 +480,17 @@ def test_a_mention_during_a_report_is_not_taken_as_an_answer_in_public(slack: Sl
     note = slack.fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == "C0STAFFROOM")
     assert "direct messages" in note.params["text"] and note.params["thread_ts"] == "1700000600.000001"
     assert slack.service.conversation.dialogues.get(DialogueKey("slack", TEAM, TEACHER)) == state
+
+
+def test_every_hostile_message_gets_a_reply_and_no_markup_is_executed(slack: SlackBot) -> None:
+    """The shared corpus (tests/data/hostile_inputs.yaml) as DMs: each is answered, the app stays up, and
+    what a user typed never reaches Slack as live markup (mentions, channel pings, links)."""
+    from hostile_corpus import CORPUS
+
+    for hostile in CORPUS:
+        post = slack.dm(TEACHER, hostile.text)
+        shown = text_of(post)
+        assert shown.strip(), hostile.name
+        for live in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<https://"):
+            assert live not in shown or live not in hostile.text, (hostile.name, live)
+        slack.dm(TEACHER, "cancel")  # leave no offer or form behind for the next entry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -354,5 +355,22 @@ def test_the_web_process_delivers_the_outbox_by_itself(teams: Teams) -> None:
                 break
             await asyncio.sleep(0.01)
         assert len(teams.connector.to(personal_conversation(R_AHMED))) > before
+
+    teams.run(scenario)
+
+
+def test_every_hostile_message_gets_a_reply_card_and_nothing_typed_becomes_card_markup(teams: Teams) -> None:
+    """The shared corpus (tests/data/hostile_inputs.yaml) as personal-chat messages: each is answered in the
+    same turn, and card JSON or Markdown a user typed never turns into card elements of its own."""
+    from hostile_corpus import CORPUS
+
+    async def scenario(session: Session) -> None:
+        for hostile in CORPUS:
+            replies = await session.say(R_AHMED, hostile.text)
+            assert replies, hostile.name
+            for reply in replies:
+                card = json.dumps(reply.card or {})
+                assert "Action.OpenUrl" not in card and '"type": "Image"' not in card, hostile.name
+            await session.say(R_AHMED, "cancel")  # leave no offer or form behind for the next entry
 
     teams.run(scenario)

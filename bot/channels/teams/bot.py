@@ -70,9 +70,9 @@ class PolicyTeamsBot(ActivityHandler):
         if not is_personal(activity):
             await send_text(turn_context, self._messages.personal_only, backoff=self._backoff)
             return
-        text = (activity.text or "").strip() or submitted_value(activity.value)
-        if text is None:
-            return  # a card value that is not one of ours: nothing was asked
+        # An empty message, or a card value that is not one of ours, still reaches the core: it answers with
+        # the short help rather than leaving the person with no reply.
+        text = (activity.text or "").strip() or submitted_value(activity.value) or ""
         who = await self._identify(turn_context, activity.from_property)
         if who is None:
             await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
