@@ -70,9 +70,10 @@ class ChatService:
         """The member of staff behind a platform account (by platform id, else by email, which links the
         account for next time), or None for someone who is neither: they are not staff, and nothing
         they wrote may be stored."""
-        with self.store.transaction(write=True) as tx:
+        with self.store.transaction() as tx:  # the usual case, every message: a read, no write lock
             person = tx.staff.find_by_platform_id(platform=user.platform, user_id=user.user_id)
-            if person is None and user.email:
+        if person is None and user.email:
+            with self.store.transaction(write=True) as tx:
                 person = next((p for p in tx.staff.find_by_email(user.email) if p.current), None)
                 if person is not None:
                     field = "slack_id" if user.platform == "slack" else "teams_id"
@@ -131,7 +132,10 @@ class ChatService:
         return first
 
     def remember_reference(self, platform: Platform, who: Who, reference: dict[str, Any]) -> None:
-        """Keep how to reach this person unprompted (alerts, reminders), for every process."""
+        """Keep how to reach this person unprompted (alerts, reminders), for every process. Called on every
+        message, so it writes only when the reference changed."""
+        if self.reference(platform, who.staff_id) == reference:
+            return
         with self.store.transaction(write=True) as tx:
             tx.conversation_refs.put(platform=platform, school_id=who.school_id, staff_id=who.staff_id,
                                      reference=reference, now=self.clock())
