@@ -137,6 +137,9 @@ class Conversation:
         return replies
 
     def _privacy(self, who: Who) -> list[Reply]:
+        with self.desk.store.transaction() as tx:  # every message asks: a read, so no write lock after the first
+            if tx.notices.seen(who.staff_id):
+                return []
         with self.desk.store.transaction(write=True) as tx:
             first = tx.notices.first_time(who.staff_id, now=self._clock())
         return self.forms.privacy_notice() if first else []

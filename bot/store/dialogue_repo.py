@@ -93,9 +93,12 @@ class NoticeRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def seen(self, staff_id: str) -> bool:
+        return self._session.get(PrivacyNoticeSeenRow, staff_id) is not None
+
     def first_time(self, staff_id: str, *, now: datetime) -> bool:
         """True (and remembered) the first time this person is seen; False every time after."""
-        if self._session.get(PrivacyNoticeSeenRow, staff_id) is not None:
+        if self.seen(staff_id):
             return False
         self._session.add(PrivacyNoticeSeenRow(staff_id=staff_id, seen_at=now))
         self._session.flush()
