@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# AS is also make's built-in name for the assembler ("as"): only an AS given by the user picks the staff member.
 chat: $(STAMP)
-	$(VENV)/bin/policybot chat $(if $(AS),--as $(AS),)
+	$(VENV)/bin/policybot chat $(if $(filter command line environment,$(origin AS)),--as $(AS),)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check bot tests benchmarks
