@@ -3,7 +3,7 @@
 Loading the configuration and filling the database are not part of the figures (the database is filled by a
 child process, so this process's peak RSS is the sweeps', plus the configuration and policies). Prints, on
 this machine, wall-clock and CPU time of:
-- the first sweep on a school day (everyone asked: 50,000 messages, 200,000 ledger rows; the training
+- the first sweep on a school day (everyone asked about four policies: 50,000 messages and ledger rows; the training
   refresher is created for everyone: 50,000 dues);
 - a second sweep at the same moment (nothing due: the exactly-once check over the whole ledger);
 - a sweep three days later (everyone's first reminder);

@@ -106,20 +106,24 @@ def test_a_year_of_sweeps(reminders: Reminders):
     assert all(is_reminder_day(school, s.sent_at.astimezone(school.tz).date()) for s in everything)
     assert all(school.in_school_hours(m.next_attempt_at) for m in outbox)  # queued then, never delivered here
     sends = ledger(reminders)
-    asks = [(s.staff_id, s.period) for s in sends if s.step == "ask"]
-    amended = reminders.policies["snmat"].version
-    changed_asks = [staff for staff, period in asks if period.endswith(f":snmat:{amended}")]
-    assert len(asks) == len(set(asks)) == len(active_ids(reminders)) * len(reminders.policies) + len(changed_asks)
-    assert "r.ahmed" in changed_asks and len(changed_asks) == len(active_ids(reminders))
+    # one ledger row per person and step; each (policy, version) asked about once per person
+    asked_pairs = [(s.staff_id, tuple(pair)) for s in sends if s.step == "ask" for pair in s.items]
+    amended = ("snmat", reminders.policies["snmat"].version)
+    changed_asks = {staff for staff, pair in asked_pairs if pair == amended}
+    assert len(asked_pairs) == len(set(asked_pairs)) == len(active_ids(reminders)) * (len(reminders.policies) + 1)
+    assert changed_asks == active_ids(reminders) and "r.ahmed" in changed_asks
+    assert len({(s.staff_id, s.period) for s in sends if s.step == "ask"}) == 2 * len(active_ids(reminders))
     assert not [s for s in everything if s.staff_id == "h.li" or s.recipient_id == "h.li"]
-    assert [(s.step, s.period.split(":")[1]) for s in sends if s.staff_id == "r.ahmed" and s.step != "ask"] == [
-        ("reminder-1", "snmat"), ("reminder-2", "snmat"), ("manager", "snmat")]  # the amended one, not agreed
+    assert [(s.step, s.items) for s in sends if s.staff_id == "r.ahmed" and s.step != "ask"] == [
+        ("reminder-1", [list(amended)]), ("reminder-2", [list(amended)]), ("manager", [list(amended)])]  # not agreed
     with reminders.store.transaction() as tx:
         asked_again = [m for m in tx.outbox.list(recipient_id="r.ahmed") if "changed" in m.replies[0].get("text", "")]
     assert len(asked_again) == 1
-    turner = {s.step: s for s in sends if s.staff_id == "b.turner" and s.period.split(":")[1:] == ["snmat",
-                                                                                                    snmat.version]}
+    first_round = next(s.period for s in sends if s.staff_id == "b.turner" and s.step == "ask"
+                       and ["snmat", snmat.version] in s.items)
+    turner = {s.step: s for s in sends if s.staff_id == "b.turner" and s.period == first_round}
     assert list(turner) == ["ask", "reminder-1", "reminder-2", "manager"]
+    assert all(len(s.items) == len(reminders.policies) for s in turner.values())  # nothing acknowledged
     asked = turner["ask"].sent_at.date()
     assert asked == date(2026, 9, 1)
     assert turner["reminder-1"].sent_at.date() == date(2026, 9, 4)  # day 3, a Friday
@@ -172,6 +176,23 @@ def test_a_changed_policy_text_asks_again_and_only_then(reminders: Reminders):
     with reminders.store.transaction() as tx:
         message = tx.outbox.list(recipient_id="r.ahmed")[-1]
     assert "changed" in message.replies[0]["text"]
+
+
+def test_a_reminder_names_only_what_is_still_outstanding(reminders: Reminders):
+    desk = AcknowledgementDesk(reminders, clock=lambda: datetime(2026, 11, 24, 11, 0).astimezone())
+    reminders.run_due(now=TUESDAY)
+    policies = list(reminders.policies)
+    for policy in policies[:2]:
+        desk.acknowledge(staff_id="b.turner", school_id="riverside", policy_id=policy)
+    queued = [q for q in reminders.run_due(now=datetime(2026, 11, 27, 10, 0)) if q.staff == "b.turner"]
+    assert [(q.kind, q.to_json()["policies"]) for q in queued] == [("reminder", sorted(policies[2:]))]
+    reminder = next(s for s in ledger(reminders) if s.staff_id == "b.turner" and s.step == "reminder-1")
+    assert [policy for policy, _ in reminder.items] == policies[2:]
+    with reminders.store.transaction() as tx:
+        message = tx.outbox.list(recipient_id="b.turner")[-1]
+    titles = {reminders.policies[p].title for p in policies[2:]}
+    assert all(title in message.replies[0]["text"] for title in titles)
+    assert [c["options"][0]["value"] for c in message.replies[1:]] == [f"acknowledge {p}" for p in policies[2:]]
 
 
 def test_leavers_stop_at_once_and_staff_on_leave_are_paused(reminders: Reminders):

@@ -205,3 +205,29 @@ def test_a_database_at_any_earlier_revision_upgrades_with_its_data_intact(databa
             assert person is not None and person.roles == ("dsl", "staff") and person.start_date == date(2020, 9, 1)
             tx.outbox.queue(school_id="riverside", recipient_id="d.price", replies=[], idempotency_key="after",
                             now=T0)
+
+
+def test_acknowledgement_rows_from_before_0007_become_rounds_of_one_policy(database_url: str) -> None:
+    """A ledger row written per policy (period `year:policy:version`) is read as a round asking about that
+    policy alone, so chasing that was under way carries on after the upgrade instead of asking again."""
+    engine = make_engine(database_url)
+    try:
+        _upgrade_to(engine, "0006")
+        with engine.begin() as connection:
+            ledger = Table("reminder_sends", MetaData(), autoload_with=connection)
+            connection.execute(ledger.insert(), [
+                {"school_id": "riverside", "staff_id": "b.turner", "campaign": "policy_acknowledgement", "step": step,
+                 "period": "2026-27:snmat:273af6274ad839e1", "recipient_id": "b.turner", "kind": step,
+                 "sent_at": T0} for step in ("ask", "reminder-1")] + [
+                {"school_id": "riverside", "staff_id": "b.turner", "campaign": "training", "step": "due",
+                 "period": "safeguarding:refresher:2026-27", "recipient_id": "b.turner", "kind": "training_due",
+                 "sent_at": T0}])
+    finally:
+        engine.dispose()
+    with open_store(database_url) as store, store.transaction() as tx:
+        rounds = tx.reminders.rounds(campaign="policy_acknowledgement", period_prefix="2026-27:",
+                                     school_id="riverside")
+        training = tx.reminders.sent(campaigns=["training"], period_prefix="")
+    assert [(step, items) for _, _, step, _, items in rounds] == [
+        ("ask", (("snmat", "273af6274ad839e1"),)), ("reminder-1", (("snmat", "273af6274ad839e1"),))]
+    assert [s.items for s in training] == [None]

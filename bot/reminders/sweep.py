@@ -1,8 +1,9 @@
 """The policy acknowledgement part of a sweep (bot.reminders.service runs every campaign, one school at a time).
 
-For each school open for reminders at that moment (bot.reminders.calendar), each active member of staff
-and each applicable policy they have not acknowledged in this academic year at its current version, the
-next chase step that is due becomes a ReminderSend; the ledger inserts only the ones never sent before
+For each school open for reminders at that moment (bot.reminders.calendar) and each active member of staff
+with applicable policies not acknowledged in this academic year at their current version, the next chase
+step due in each of their rounds (the policies first asked about together) becomes a ReminderSend, one
+ledger row covering the round's outstanding policies; the ledger inserts only the ones never sent before
 and exactly those are queued in the outbox, in the same transaction. The time is passed in, so tests
 travel through a year without sleeping; staff, acknowledgements and the ledger are read in one query
 each per school and rows are written in one statement per table, so a sweep over a trust costs a few
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -43,9 +44,15 @@ class Queued:
                 "policies": sorted({p for _, p in self.items}), "about": sorted({s for s, _ in self.items})}
 
 
-def period_of(*, year: str, policy_id: str, version: str) -> str:
-    """The period of one acknowledgement round: an academic year and a policy version."""
-    return f"{year}:{policy_id}:{version}"
+Item = tuple[str, str]  # (policy id, version): one thing an acknowledgement round asks about
+
+
+def round_period(*, year: str, items: Iterable[Item]) -> str:
+    """The period of one acknowledgement round: the academic year and the (policy, version) pairs first asked
+    about together. A person's round is the ledger's key, so each pair is asked about once a year and a
+    changed text (a new version) starts a round of its own."""
+    digest = hashlib.sha256("\n".join(f"{p}@{v}" for p, v in sorted(items)).encode()).hexdigest()[:16]
+    return f"{year}:{digest}"
 
 
 def acknowledgement_choices(campaign: AcknowledgementCampaign, policy: Policy) -> Choices:
@@ -56,56 +63,83 @@ def acknowledgement_choices(campaign: AcknowledgementCampaign, policy: Policy) -
         Choice(m.question, f"question {policy.id}")))
 
 
+@dataclass(slots=True)
+class _Round:
+    """One person's round this year: the pairs its ask covered and when each step went out."""
+
+    items: frozenset[Item] = frozenset()
+    steps: dict[str, datetime] = field(default_factory=dict)
+
+
+class _Due(NamedTuple):
+    """A message part due: one ledger row (`send`) about `about`, covering `policies`."""
+
+    send: ReminderSend
+    policies: tuple[Policy, ...]
+    about: Remindee
+    changed: frozenset[str]  # ids of the policies asked about again because their text changed
+    asked: datetime | None
+
+
 def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remindee], policies: list[Policy],
                            campaign: AcknowledgementCampaign, now: datetime) -> list[Queued]:
     """Queue a school's acknowledgement requests and chasing due at `now` (school-local; call only when
-    reminders may go out), inside the sweep's transaction; returns what was queued."""
+    reminders may go out), inside the sweep's transaction; returns what was queued.
+
+    Each person's outstanding policies (not acknowledged this year at their current version) belong to the
+    round that first asked about them; one not asked about yet this year starts a new round. Each round is
+    chased on its own timeline (staged steps counted from its ask), naming only what is still outstanding."""
     year = academic_year(now.date())
     done = tx.acknowledgements.done(academic_year=year, school_ids=[school.id])
-    earlier = tx.reminders.steps_sent(campaign=campaign.id, period_prefix=f"{year}:", school_id=school.id)
-    by_id = {p.id: p for p in staff}
-    heads = [p.id for p in staff if p.has_role("head") and p.status == StaffStatus.ACTIVE]
-    # a version hashes every clause: once per sweep, not once per person
-    plan = [(p, p.id, p.version, period_of(year=year, policy_id=p.id, version=p.version)) for p in policies]
-    current = {policy_id: version for _, policy_id, version, _ in plan}
-    current_periods = {period for *_, period in plan}
-    sent: dict[tuple[str, str], dict[str, datetime]] = {}
+    rounds: dict[str, dict[str, _Round]] = defaultdict(dict)
+    first_ask = campaign.chase[0].step
+    for staff_id, period, step_name, sent_at, items in tx.reminders.rounds(
+            campaign=campaign.id, period_prefix=f"{year}:", school_id=school.id):
+        found = rounds[staff_id].get(period)
+        if found is None:
+            found = rounds[staff_id][period] = _Round()
+        found.steps[step_name] = sent_at
+        if step_name == first_ask:
+            found.items = frozenset(items)
+    current = {p.id: p.version for p in policies}  # a version hashes every clause: once per sweep
     # (staff, policy) asked about or acknowledged at an earlier version this year: its ask says "changed"
-    older: set[tuple[str, str]] = set()
-    for staff_id, period, step_name, sent_at in earlier:
-        steps = sent.get((staff_id, period))
-        if steps is None:
-            sent[(staff_id, period)] = {step_name: sent_at}
-        else:
-            steps[step_name] = sent_at
-        if period not in current_periods:
-            older.add((staff_id, period.rsplit(":", 2)[1]))
-    for staff_id, policy_id, version in done:
-        if policy_id in current and current[policy_id] != version:
-            older.add((staff_id, policy_id))
-    ask, first_ask, today, active = campaign.chase[0], campaign.chase[0].step, now.date(), StaffStatus.ACTIVE.value
+    older = {(s, p) for s, p, v in done if current.get(p, v) != v}
+    older.update((s, p) for s, by_period in rounds.items() for r in by_period.values() for p, v in r.items
+                 if current.get(p, v) != v)
+    pairs = [(p, (p.id, p.version)) for p in policies]
+    ask, today, active = campaign.chase[0], now.date(), StaffStatus.ACTIVE.value
+    by_id = {p.id: p for p in staff}
+    heads = [p.id for p in staff if p.has_role("head") and p.status == active]
+    rows = _Rows(year)
     due_day: dict[tuple[datetime, int], date] = {}  # (first asked, after days) -> the day the step goes out
     due: list[_Due] = []
     for person in staff:
         if person.status != active:  # on leave: paused; left or pending: never
             continue
         person_id = person.id
-        for policy, policy_id, version, period in plan:
-            if (person_id, policy_id, version) in done:
+        outstanding = [(policy, pair) for policy, pair in pairs if (person_id, *pair) not in done]
+        if not outstanding:
+            continue
+        mine = rounds.get(person_id, {})
+        covered: set[Item] = set().union(*(r.items for r in mine.values())) if mine else set()
+        new = [(policy, pair) for policy, pair in outstanding if pair not in covered]
+        if new:
+            changed = frozenset(policy.id for policy, _ in new if (person_id, policy.id) in older)
+            period, items = rows.covering(new)
+            due.append(_Due(ReminderSend(school.id, person_id, campaign.id, ask.step, period, person_id, ask.kind,
+                                         now, items), tuple(policy for policy, _ in new), person, changed, None))
+        for period, found in mine.items():
+            remaining = [(policy, pair) for policy, pair in outstanding if pair in found.items]
+            step = _next_step(campaign, found.steps, school=school, today=today, due_day=due_day) \
+                if remaining else None
+            if step is None:
                 continue
-            steps = sent.get((person_id, period))
-            if steps is None:
-                step, asked = ask, None
-            else:
-                step, asked = _next_step(campaign, steps, school=school, today=today, due_day=due_day), \
-                    steps.get(first_ask)
-                if step is None:
-                    continue
             recipient = person_id if step.to == "staff" else recipient_for(step.to, person, by_id=by_id, heads=heads)
-            if recipient is None:
-                continue
-            due.append(_Due(ReminderSend(school.id, person_id, campaign.id, step.step, period, recipient, step.kind,
-                                         now), policy, person, step is ask and (person_id, policy_id) in older, asked))
+            if recipient is not None:
+                due.append(_Due(ReminderSend(school.id, person_id, campaign.id, step.step, period, recipient,
+                                             step.kind, now, rows.covering(remaining)[1]),
+                                tuple(policy for policy, _ in remaining), person, frozenset(),
+                                found.steps.get(first_ask)))
     claimed = {id(send) for send in tx.reminders.claim([d.send for d in due])}  # the very objects passed in
     messages: dict[tuple[str, str], list[_Due]] = defaultdict(list)
     for item in due:
@@ -119,25 +153,31 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
         outgoing.append(QueuedMessage(school_id=school.id, recipient_id=recipient, idempotency_key=key,
                                       replies=_message(campaign, kind, items, choices=choices, made=made)))
         queued.append(Queued(staff=recipient, campaign=campaign.id, kind=kind,
-                             items=tuple((i.about.id, i.policy.id) for i in items)))
+                             items=tuple((i.about.id, p.id) for i in items for p in i.policies)))
     tx.outbox.queue_many(outgoing, now=now)
     return queued
 
 
-class _Due(NamedTuple):
-    send: ReminderSend
-    policy: Policy
-    about: Remindee
-    changed: bool
-    asked: datetime | None
+class _Rows:
+    """The period and items of a sweep's ledger rows, shared between identical rounds: a school's staff are
+    mostly asked about the same policies, so one list (serialised once) serves thousands of rows."""
+
+    def __init__(self, year: str) -> None:
+        self._year = year
+        self._made: dict[tuple[Item, ...], tuple[str, list[list[str]]]] = {}
+
+    def covering(self, covered: list[tuple[Policy, Item]]) -> tuple[str, list[list[str]]]:
+        """(the period of a new round asking about these pairs, the pairs as a row's items)."""
+        pairs = tuple(pair for _, pair in covered)
+        if pairs not in self._made:
+            self._made[pairs] = (round_period(year=self._year, items=pairs), [list(pair) for pair in pairs])
+        return self._made[pairs]
 
 
 def _next_step(campaign: AcknowledgementCampaign, steps: dict[str, datetime], *, school: School, today: date,
                due_day: dict[tuple[datetime, int], date]) -> ChaseStep | None:
-    """The first step not sent yet, if its day has come (a non-school day rolls to the next school day);
-    `due_day` caches the roll-forward, which is the same for everyone first asked in the same sweep."""
-    if not steps:
-        return campaign.chase[0]
+    """The first step of a round not sent yet, if its day has come (a non-school day rolls to the next school
+    day); `due_day` caches the roll-forward, which is the same for everyone first asked in the same sweep."""
     for step in campaign.chase:
         if step.step not in steps:
             break
@@ -167,28 +207,31 @@ def recipient_for(to: str, person: Remindee, *, by_id: dict[str, Remindee], head
     return next((h for h in heads if h != person.id), None)
 
 
-def _message(campaign: AcknowledgementCampaign, kind: str, items: list[_Due], *, choices: dict[str, dict[str, Any]],
+def _message(campaign: AcknowledgementCampaign, kind: str, dues: list[_Due], *, choices: dict[str, dict[str, Any]],
              made: dict[tuple[Any, ...], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One message for one recipient (as stored replies): the ask or reminder with the choices of each
     policy, or the manager's list. `made` keeps asks and reminders already built: most people get the same."""
     m = campaign.messages
     if kind == "escalation":
-        lines = [m.escalation.format(name=i.about.name, title=i.policy.title,
-                                     asked=i.asked.date().isoformat() if i.asked else "") for i in items]
+        lines = [m.escalation.format(name=d.about.name, title=p.title,
+                                     asked=d.asked.date().isoformat() if d.asked else "")
+                 for d in dues for p in d.policies]
         return [to_dict(Text(m.escalation_header + "\n" + "\n".join(f"- {line}" for line in lines)))]
-    shape = (kind, *((i.policy.id, i.changed) for i in items))
+    parts = [(p, p.id in d.changed) for d in dues for p in d.policies]
+    shape = (kind, *((p.id, changed) for p, changed in parts))
     if shape not in made:
-        made[shape] = _request(campaign, kind, items, choices=choices)
+        made[shape] = _request(campaign, kind, parts, choices=choices)
     return made[shape]
 
 
-def _request(campaign: AcknowledgementCampaign, kind: str, items: list[_Due],
+def _request(campaign: AcknowledgementCampaign, kind: str, parts: list[tuple[Policy, bool]],
              *, choices: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ask (or reminder): a line naming the changed policies, one naming the rest, then their choices."""
     m = campaign.messages
     replies: list[dict[str, Any]] = []
-    for lead, group in ((m.ask_changed, [i for i in items if i.changed]),
-                        (m.ask if kind == "ask" else m.reminder, [i for i in items if not i.changed])):
+    for lead, group in ((m.ask_changed, [p for p, changed in parts if changed]),
+                        (m.ask if kind == "ask" else m.reminder, [p for p, changed in parts if not changed])):
         if group:
-            text = lead.format(titles=", ".join(i.policy.title for i in group), count=len(group))
+            text = lead.format(titles=", ".join(p.title for p in group), count=len(group))
             replies.append(to_dict(Text(text)))
-    return replies + [choices[i.policy.id] for i in items]
+    return replies + [choices[p.id] for p, _ in parts]

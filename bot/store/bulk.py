@@ -58,13 +58,16 @@ def insert_json_rows(session: Session, table: Table, columns: Sequence[str], row
 
 
 def _with_json_as_text(rows: Sequence[Sequence[Any]], json_at: list[int]) -> list[list[Any]]:
-    """Rows with each JSON column's value already serialised (once per distinct object) as text."""
+    """Rows with each JSON column's value already serialised (once per distinct object) as text; None stays
+    None (SQL NULL)."""
     serialised: dict[int, str] = {}
     out = []
     for row in rows:
         row = list(row)
         for i in json_at:
             value = row[i]
+            if value is None:
+                continue
             if id(value) not in serialised:
                 serialised[id(value)] = json.dumps(value, separators=(",", ":"))
             row[i] = serialised[id(value)]

@@ -227,6 +227,9 @@ class ReminderSendRow(Base):
     recipient_id: Mapped[str] = mapped_column(String(64))  # who is messaged: the person, or their manager
     kind: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime]
+    # What one message covered, for a campaign that covers several things at once (migration 0007): the
+    # policy acknowledgement's [policy id, version] pairs, one row per person and step, not per policy.
+    items: Mapped[list[list[str]] | None] = mapped_column(JSON)
 
 
 # -- chat platforms (migration 0004) ----------------------------------------------------------------

@@ -10,12 +10,13 @@ serialises the two sweeps.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,9 @@ class AcknowledgementRecord:
 
 class ReminderSend(NamedTuple):
     """One reminder: about `staff_id`, sent to `recipient_id` (the person, or their manager). A named tuple:
-    a sweep over a trust makes hundreds of thousands, and a tuple is the cheapest value to build."""
+    a sweep over a trust makes tens of thousands, and a tuple is the cheapest value to build. `items` is what
+    the message covered, where a campaign covers several things in one message (the policy acknowledgement:
+    [policy id, version] pairs); None otherwise."""
 
     school_id: str
     staff_id: str
@@ -46,13 +49,14 @@ class ReminderSend(NamedTuple):
     recipient_id: str
     kind: str
     sent_at: datetime
+    items: list[list[str]] | None = None
 
     @property
     def key(self) -> str:
         return f"reminder:{self.campaign}:{self.staff_id}:{self.step}:{self.period}"
 
 
-_ROW_FIELDS = ReminderSend._fields[:7]  # all but sent_at, which is the same for a whole sweep
+_ROW_FIELDS = (*ReminderSend._fields[:7], "items")  # all but sent_at, which is the same for a whole sweep
 
 
 def insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
@@ -126,7 +130,7 @@ class ReminderRepository:
         inserted: set[tuple[str, ...]] = set()
         for sent_at, group in by_time.items():
             inserted.update(insert_json_rows(
-                self._session, ReminderSendRow.__table__, _ROW_FIELDS, [s[:7] for s in group],
+                self._session, ReminderSendRow.__table__, _ROW_FIELDS, [(*s[:7], s.items) for s in group],
                 constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
         return [send for key, send in by_key.items() if key in inserted]
 
@@ -147,6 +151,23 @@ class ReminderRepository:
             ReminderSendRow.period.startswith(period_prefix, autoescape=True))
         return [tuple(row) for row in self._session.connection().execute(query).fetchall()]  # type: ignore[misc]
 
+    def rounds(self, *, campaign: str, period_prefix: str,
+               school_id: str) -> list[tuple[str, str, str, datetime, tuple[tuple[str, str], ...]]]:
+        """(staff id, period, step, sent at, items) of a school's reminders in one campaign and period, for a
+        campaign whose rows list what they covered. The items arrive as JSON text and are parsed once per
+        distinct text: a whole school is usually asked about the same policies."""
+        query = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
+                       ReminderSendRow.sent_at, cast(ReminderSendRow.items, Text)).where(
+            ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
+            ReminderSendRow.period.startswith(period_prefix, autoescape=True))
+        parsed: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
+        out = []
+        for staff_id, period, step, sent_at, items in self._session.connection().execute(query).fetchall():
+            if items not in parsed:
+                parsed[items] = tuple((str(p), str(v)) for p, v in json.loads(items or "[]"))
+            out.append((staff_id, period, step, sent_at, parsed[items]))
+        return out
+
     def sent(self, *, campaigns: Iterable[str], period_prefix: str,
              school_ids: Iterable[str] | None = None) -> list[ReminderSend]:
         """The reminders of these campaigns whose period starts with `period_prefix` (e.g. the academic year)."""
@@ -155,5 +176,6 @@ class ReminderRepository:
         if school_ids is not None:
             query = query.where(ReminderSendRow.school_id.in_(list(school_ids)))
         return [ReminderSend(school_id=r.school_id, staff_id=r.staff_id, campaign=r.campaign, step=r.step,
-                             period=r.period, recipient_id=r.recipient_id, kind=r.kind, sent_at=r.sent_at)
+                             period=r.period, recipient_id=r.recipient_id, kind=r.kind, sent_at=r.sent_at,
+                             items=r.items)
                 for r in self._session.scalars(query)]
