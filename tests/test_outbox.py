@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.delivery import OutboxSender, backoff
 from bot.core.inbox import ConsoleInboxDeliverer, take_inbox
 from bot.core.replies import Reply, Text, to_dict
 from bot.store import Store
+from bot.store.models import OutboxBodyRow
+from bot.store.outbox_repo import QueuedMessage
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -41,6 +44,11 @@ def queue(store: Store, key: str, *, recipient: str = "d.price") -> None:
     with store.transaction() as tx:
         tx.outbox.queue(school_id="riverside", recipient_id=recipient, replies=[to_dict(Text(f"hello {key}"))],
                         idempotency_key=key, now=START)
+
+
+def bodies(store: Store) -> list:
+    with store.engine.connect() as connection:
+        return list(connection.execute(select(OutboxBodyRow.replies)).scalars())
 
 
 def test_backoff_doubles_up_to_a_cap():
@@ -100,3 +108,24 @@ def test_nothing_is_lost_whatever_the_failures(store: Store, failures: int):
         sender.drain()
         clock.now += timedelta(minutes=1)
     assert sorted(k for _, k in channel.delivered) == ["m0", "m1", "m2"]
+
+
+def test_the_same_words_to_many_people_are_stored_once_and_deleted_with_their_last_message(store: Store):
+    request = [to_dict(Text("Please read the policy"))]
+    other = [to_dict(Text("A different message"))]
+    with store.transaction(write=True) as tx:
+        queued = tx.outbox.queue_many([QueuedMessage("riverside", f"p{n}", request, f"k{n}") for n in range(3)]
+                                      + [QueuedMessage("riverside", "p9", list(other), "k9")], now=START)
+        tx.outbox.queue(school_id="riverside", recipient_id="p8", replies=[to_dict(Text("Please read the policy"))],
+                        idempotency_key="k8", now=START)  # equal words, another object: the same body
+    assert queued == 4
+    with store.transaction() as tx:
+        assert [(m.recipient_id, m.replies) for m in tx.outbox.list()] == [
+            ("p0", request), ("p1", request), ("p2", request), ("p9", other), ("p8", request)]
+    assert bodies(store) == [other, request] or bodies(store) == [request, other]
+    with store.transaction(write=True) as tx:
+        tx.privacy.erase("p9", user_ids={"p9"})
+        tx.privacy.erase("p0", user_ids={"p0"})
+    assert bodies(store) == [request]  # p1, p2 and p8 still use it
+    with store.transaction() as tx:
+        assert [m.replies for m in tx.outbox.list(recipient_id="p1")] == [request]

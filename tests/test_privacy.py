@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.cli import main
 from bot.errors import ConfigError
@@ -28,6 +29,7 @@ from bot.staff import sync_from_school
 from bot.store import StaffRecord, StaffSource, StaffStatus, Store, open_store
 from bot.store.dialogue_repo import DatabaseDialogueStateStore
 from bot.store.engine import make_engine
+from bot.store.models import OutboxBodyRow
 from bot.store.reminder_repo import AcknowledgementRecord
 from bot.store.store import Store as StoreClass
 
@@ -102,6 +104,9 @@ def test_reports_past_retention_are_deleted_with_their_trail_and_the_deletion_is
         assert tx.audit.trail(old) == []
         assert not [m for m in tx.outbox.list() if m.idempotency_key.startswith(f"report:{old}:")]
         [entry] = tx.privacy.entries(subject=old)
+    with store.engine.connect() as connection:  # the words of its messages went with them
+        words = json.dumps(list(connection.execute(select(OutboxBodyRow.replies)).scalars()))
+    assert recent in words and old not in words
     assert (entry.action, entry.actor_id, entry.at, entry.school_id) == ("report_deleted", "policybot", NOW,
                                                                           "riverside")
     assert "pupil_contact" in (entry.detail or "") and "kept 7 years" in (entry.detail or "")

@@ -147,6 +147,10 @@ SAMPLE_ROWS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+#: Columns a later migration moved to another table: checked through the repositories instead.
+MOVED = {("outbox", "replies")}
+
+
 def _revisions_before_head() -> list[str]:
     script = ScriptDirectory.from_config(alembic_config())
     return [r.revision for r in reversed(list(script.walk_revisions())) if r.revision != script.get_current_head()]
@@ -194,6 +198,8 @@ def test_a_database_at_any_earlier_revision_upgrades_with_its_data_intact(databa
                 stored = [dict(r._mapping) for r in connection.execute(select(Base.metadata.tables[table_name]))]
                 assert len(stored) == len(rows), table_name
                 for column, value in rows[0].items():
+                    if (table_name, column) in MOVED:
+                        continue
                     assert stored[0][column] == value, f"{table_name}.{column} changed by the upgrade from {revision}"
         with store.transaction(write=True) as tx:  # the upgraded database is used as usual afterwards
             if "reports" in inserted:
@@ -201,6 +207,8 @@ def test_a_database_at_any_earlier_revision_upgrades_with_its_data_intact(databa
                 assert report is not None and report.answers == {"what": "a friend request"}
                 assert tx.reports.next_reference_number(prefix="PC", year=2025) == 2
                 assert [m.report_reference for m in tx.outbox.list()] == ["PC-2025-0001"]
+            if "outbox" in inserted:  # moved into a body by 0008
+                assert [m.replies for m in tx.outbox.list()] == [inserted["outbox"][0]["replies"]]
             person = tx.staff.get("d.price")
             assert person is not None and person.roles == ("dsl", "staff") and person.start_date == date(2020, 9, 1)
             tx.outbox.queue(school_id="riverside", recipient_id="d.price", replies=[], idempotency_key="after",

@@ -161,6 +161,16 @@ class PrivacyNoticeSeenRow(Base):
     seen_at: Mapped[datetime]
 
 
+class OutboxBodyRow(Base):
+    """What outbox messages say, stored once however many people are sent the same words (migration 0008):
+    a reminder sweep sends one request to thousands. Keyed by the SHA-256 of the replies' JSON."""
+
+    __tablename__ = "outbox_bodies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
 class OutboxRow(Base):
     """A message to one person, waiting to be delivered (retried with backoff until it is)."""
 
@@ -169,7 +179,7 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64))
     recipient_id: Mapped[str] = mapped_column(String(64), index=True)
-    replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    body_id: Mapped[str] = mapped_column(ForeignKey("outbox_bodies.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     attempts: Mapped[int]

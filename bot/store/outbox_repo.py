@@ -3,20 +3,27 @@
 Rows are claimed before delivery: a claim is a short lease (`claimed_until`), taken inside a
 transaction that locks the rows (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's write lock), so two
 senders never hold the same row. A delivered row is never claimed again.
+
+What a message says (its replies) is a body stored once per distinct content and shared by every message
+saying the same: a reminder sweep queues one request to thousands of people. A body is deleted with the
+last message that uses it (`delete_unused_bodies`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.store.bulk import insert_json_rows
-from bot.store.models import ConsoleInboxRow, OutboxRow, ReportRow
+from bot.store.models import ConsoleInboxRow, OutboxBodyRow, OutboxRow, ReportRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +39,21 @@ class OutboxMessage:
     report_reference: str | None = None
 
 
-def _message(row: OutboxRow, reference: str | None) -> OutboxMessage:
-    return OutboxMessage(id=row.id, school_id=row.school_id, recipient_id=row.recipient_id, replies=row.replies,
+def _message(row: OutboxRow, replies: list[dict[str, Any]], reference: str | None) -> OutboxMessage:
+    return OutboxMessage(id=row.id, school_id=row.school_id, recipient_id=row.recipient_id, replies=replies,
                          idempotency_key=row.idempotency_key, attempts=row.attempts,
                          next_attempt_at=row.next_attempt_at, delivered_at=row.delivered_at,
                          report_reference=reference)
+
+
+def body_id(replies: list[dict[str, Any]]) -> str:
+    """The key of a body: the SHA-256 of the replies' canonical JSON (the same words, the same body)."""
+    return hashlib.sha256(json.dumps(replies, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def delete_unused_bodies(session: Session) -> None:
+    """Delete the bodies no message uses any more (after messages were deleted: retention, erasure)."""
+    session.execute(delete(OutboxBodyRow).where(OutboxBodyRow.id.not_in(select(OutboxRow.body_id).distinct())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +75,8 @@ class OutboxRepository:
         """Queue a message; False (and nothing queued) when one with this key was queued before."""
         if self._session.scalars(select(OutboxRow.id).where(OutboxRow.idempotency_key == idempotency_key)).first():
             return False
-        self._session.add(OutboxRow(school_id=school_id, recipient_id=recipient_id, replies=replies,
+        body = self._store_bodies([replies])[id(replies)]
+        self._session.add(OutboxRow(school_id=school_id, recipient_id=recipient_id, body_id=body,
                                     idempotency_key=idempotency_key, report_id=report_id, attempts=0,
                                     next_attempt_at=now, created_at=now))
         self._session.flush()
@@ -66,12 +84,25 @@ class OutboxRepository:
 
     def queue_many(self, messages: list[QueuedMessage], *, now: datetime) -> int:
         """Queue many messages in one statement (a reminder sweep over a trust); a key queued before is
-        skipped, as `queue` does. Returns how many were queued."""
-        rows = [(m.school_id, m.recipient_id, m.replies, m.idempotency_key) for m in messages]
+        skipped, as `queue` does. Returns how many were queued. Messages sharing one replies object (the
+        same request to many people) share one body, hashed once."""
+        bodies = self._store_bodies([m.replies for m in messages])
+        rows = [(m.school_id, m.recipient_id, bodies[id(m.replies)], m.idempotency_key) for m in messages]
         return len(insert_json_rows(self._session, OutboxRow.__table__,
-                                    ("school_id", "recipient_id", "replies", "idempotency_key"), rows,
+                                    ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
                                     returning=("id",),
                                     constants={"attempts": 0, "next_attempt_at": now, "created_at": now}))
+
+    def _store_bodies(self, replies: Iterable[list[dict[str, Any]]]) -> dict[int, str]:
+        """Store each distinct body not stored yet; returns id(replies object) -> its body id."""
+        keys: dict[int, str] = {}
+        distinct: dict[str, list[dict[str, Any]]] = {}
+        for item in replies:
+            if id(item) not in keys:
+                keys[id(item)] = key = body_id(item)
+                distinct[key] = item
+        insert_json_rows(self._session, OutboxBodyRow.__table__, ("id", "replies"), list(distinct.items()))
+        return keys
 
     def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 50) -> list[OutboxMessage]:
         """Undelivered rows whose time has come and that no other sender holds, leased to the caller."""
@@ -82,7 +113,7 @@ class OutboxRepository:
         for row in rows:
             row.claimed_until = now + lease
         self._session.flush()
-        return [_message(row, self._reference(row)) for row in rows]
+        return self._messages(rows)
 
     def mark_delivered(self, message_id: int, *, now: datetime) -> None:
         row = self._session.get_one(OutboxRow, message_id)
@@ -107,7 +138,13 @@ class OutboxRepository:
         query = select(OutboxRow).order_by(OutboxRow.id)
         if recipient_id is not None:
             query = query.where(OutboxRow.recipient_id == recipient_id)
-        return [_message(row, self._reference(row)) for row in self._session.scalars(query)]
+        return self._messages(list(self._session.scalars(query)))
+
+    def _messages(self, rows: list[OutboxRow]) -> list[OutboxMessage]:
+        """The rows as messages, their bodies read in one query."""
+        bodies = dict(self._session.execute(select(OutboxBodyRow.id, OutboxBodyRow.replies).where(
+            OutboxBodyRow.id.in_({row.body_id for row in rows}))).all()) if rows else {}
+        return [_message(row, bodies[row.body_id], self._reference(row)) for row in rows]
 
     def _reference(self, row: OutboxRow) -> str | None:
         if row.report_id is None:

@@ -21,6 +21,7 @@ from bot.store.models import (
     ConsoleInboxRow,
     ConversationRefRow,
     DialogueStateRow,
+    OutboxBodyRow,
     OutboxRow,
     PendingOfferRow,
     PrivacyLogRow,
@@ -29,6 +30,7 @@ from bot.store.models import (
     StaffRow,
     TrainingDueRow,
 )
+from bot.store.outbox_repo import delete_unused_bodies
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,12 @@ class PrivacyRepository:
         found: dict[str, list[dict[str, Any]]] = {}
         for kind, (model, where) in _personal_tables(staff_id, user_ids).items():
             found[kind] = [_as_dict(row) for row in self._session.scalars(select(model).where(where))]
+        # a message's words are its body (shared with everyone sent the same): exported in the message
+        wanted = {message["body_id"] for message in found["messages"]}
+        bodies = dict(self._session.execute(select(OutboxBodyRow.id, OutboxBodyRow.replies).where(
+            OutboxBodyRow.id.in_(wanted))).all())
+        for message in found["messages"]:
+            message["replies"] = bodies[message.pop("body_id")]
         return found
 
     def erase(self, staff_id: str, *, user_ids: Collection[str]) -> dict[str, int]:
@@ -78,6 +86,7 @@ class PrivacyRepository:
         counts = {}
         for kind, (model, where) in _personal_tables(staff_id, user_ids).items():
             counts[kind] = self._session.execute(delete(model).where(where)).rowcount or 0
+        delete_unused_bodies(self._session)
         return counts
 
     def delete_staff(self, staff_id: str) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import PolicybotError
 from bot.store.models import OutboxRow, ReportAuditRow, ReportCounterRow, ReportRow
+from bot.store.outbox_repo import delete_unused_bodies
 
 ReportStatus = Literal["submitted", "delivered", "acknowledged", "closed"]
 
@@ -149,6 +150,7 @@ class ReportRepository:
             raise PolicybotError(f"no report {reference} - check the reference")
         self._session.execute(sa_delete(ReportAuditRow).where(ReportAuditRow.report_id == row.id))
         self._session.execute(sa_delete(OutboxRow).where(OutboxRow.report_id == row.id))
+        delete_unused_bodies(self._session)
         self._session.delete(row)
         self._session.flush()
 
