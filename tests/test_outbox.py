@@ -119,9 +119,12 @@ def test_the_same_words_to_many_people_are_stored_once_and_deleted_with_their_la
         tx.outbox.queue(school_id="riverside", recipient_id="p8", replies=[to_dict(Text("Please read the policy"))],
                         idempotency_key="k8", now=START)  # equal words, another object: the same body
     assert queued == 4
+    with store.transaction(write=True) as tx:  # the same keys again (a replayed sweep): nothing more
+        assert tx.outbox.queue_many([QueuedMessage("riverside", f"p{n}", request, f"k{n}") for n in range(4)],
+                                    now=START) == 1  # only k3 is new
     with store.transaction() as tx:
         assert [(m.recipient_id, m.replies) for m in tx.outbox.list()] == [
-            ("p0", request), ("p1", request), ("p2", request), ("p9", other), ("p8", request)]
+            ("p0", request), ("p1", request), ("p2", request), ("p9", other), ("p8", request), ("p3", request)]
     assert bodies(store) == [other, request] or bodies(store) == [request, other]
     with store.transaction(write=True) as tx:
         tx.privacy.erase("p9", user_ids={"p9"})

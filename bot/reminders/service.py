@@ -66,18 +66,20 @@ class Reminders:
             note_policy_changes(self.store, config=self.config, campaign=self.training, policies=self.policies,
                                 now=now)
         open_now = [school for school in self.config.schools if may_remind(school, now)]
+        versions = {policy_id: policy.version for policy_id, policy in self.policies.items()}
         with _cyclic_gc_paused():
             for first in range(0, len(open_now), SCHOOLS_PER_TRANSACTION):
                 with self.store.transaction(write=True) as tx:
                     for school in open_now[first:first + SCHOOLS_PER_TRANSACTION]:
                         tx.locks.exclusive(f"reminders:{school.id}")
-                        queued += self._sweep_school(tx, school=school, now=school.local(now))
+                        queued += self._sweep_school(tx, school=school, versions=versions, now=school.local(now))
         return queued
 
-    def _sweep_school(self, tx: Transaction, *, school: School, now: datetime) -> list[Queued]:
+    def _sweep_school(self, tx: Transaction, *, school: School, versions: dict[str, str],
+                      now: datetime) -> list[Queued]:
         staff = tx.reminders.remindees(school_id=school.id)
         queued = sweep_acknowledgements(tx, school=school, staff=staff, policies=self.applicable(school.id),
-                                        campaign=self.campaign, now=now)
+                                        versions=versions, campaign=self.campaign, now=now)
         if self.training is not None:
             queued += training_sweep(tx, school=school, staff=staff, campaign=self.training, now=now)
         if self.review is not None:

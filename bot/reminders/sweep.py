@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from bot.core.replies import Choice, Choices, Text, to_dict
@@ -71,26 +72,46 @@ class _Round:
     steps: dict[str, datetime] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Cover:
+    """What one ledger row covers, shared by every row covering the same pairs (a school's staff are mostly
+    asked about the same policies): the pairs, their policies, the period of a round first asking about
+    them, and the row's items (one list, so serialised once however many rows hold it)."""
+
+    pairs: tuple[Item, ...]
+    ids: tuple[str, ...]
+    policies: tuple[Policy, ...]
+    period: str
+    items: list[list[str]]
+
+
 class _Due(NamedTuple):
-    """A message part due: one ledger row (`send`) about `about`, covering `policies`."""
+    """A message part due: one ledger row (`send`) about `about`."""
 
     send: ReminderSend
-    policies: tuple[Policy, ...]
+    cover: _Cover
     about: Remindee
     changed: frozenset[str]  # ids of the policies asked about again because their text changed
     asked: datetime | None
 
 
 def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remindee], policies: list[Policy],
-                           campaign: AcknowledgementCampaign, now: datetime) -> list[Queued]:
+                           versions: Mapping[str, str], campaign: AcknowledgementCampaign,
+                           now: datetime) -> list[Queued]:
     """Queue a school's acknowledgement requests and chasing due at `now` (school-local; call only when
-    reminders may go out), inside the sweep's transaction; returns what was queued.
+    reminders may go out), inside the sweep's transaction; returns what was queued. `versions` holds each
+    policy's current version (a hash of every clause: computed once per sweep, not once per school).
 
     Each person's outstanding policies (not acknowledged this year at their current version) belong to the
     round that first asked about them; one not asked about yet this year starts a new round. Each round is
     chased on its own timeline (staged steps counted from its ask), naming only what is still outstanding."""
     year = academic_year(now.date())
-    done = tx.acknowledgements.done(academic_year=year, school_ids=[school.id])
+    acknowledged: dict[str, set[Item]] = defaultdict(set)
+    older: set[tuple[str, str]] = set()  # (staff, policy) asked or acknowledged at an earlier version this year
+    for staff_id, policy_id, version in tx.acknowledgements.done(academic_year=year, school_ids=[school.id]):
+        acknowledged[staff_id].add((policy_id, version))
+        if versions.get(policy_id, version) != version:
+            older.add((staff_id, policy_id))
     rounds: dict[str, dict[str, _Round]] = defaultdict(dict)
     first_ask = campaign.chase[0].step
     for staff_id, period, step_name, sent_at, items in tx.reminders.rounds(
@@ -101,44 +122,54 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
         found.steps[step_name] = sent_at
         if step_name == first_ask:
             found.items = frozenset(items)
-    current = {p.id: p.version for p in policies}  # a version hashes every clause: once per sweep
-    # (staff, policy) asked about or acknowledged at an earlier version this year: its ask says "changed"
-    older = {(s, p) for s, p, v in done if current.get(p, v) != v}
-    older.update((s, p) for s, by_period in rounds.items() for r in by_period.values() for p, v in r.items
-                 if current.get(p, v) != v)
-    pairs = [(p, (p.id, p.version)) for p in policies]
+            older.update((staff_id, p) for p, v in items if versions.get(p, v) != v)
+    by_policy = {p.id: p for p in policies}
+    everything = tuple((p.id, versions[p.id]) for p in policies)
+    covers: dict[tuple[Item, ...], _Cover] = {}
+
+    def cover(pairs: tuple[Item, ...]) -> _Cover:
+        if pairs not in covers:
+            covers[pairs] = _Cover(pairs, tuple(p for p, _ in pairs), tuple(by_policy[p] for p, _ in pairs),
+                                   round_period(year=year, items=pairs), [list(pair) for pair in pairs])
+        return covers[pairs]
+
     ask, today, active = campaign.chase[0], now.date(), StaffStatus.ACTIVE.value
     by_id = {p.id: p for p in staff}
     heads = [p.id for p in staff if p.has_role("head") and p.status == active]
-    rows = _Rows(year)
     due_day: dict[tuple[datetime, int], date] = {}  # (first asked, after days) -> the day the step goes out
     due: list[_Due] = []
     for person in staff:
         if person.status != active:  # on leave: paused; left or pending: never
             continue
         person_id = person.id
-        outstanding = [(policy, pair) for policy, pair in pairs if (person_id, *pair) not in done]
+        done = acknowledged.get(person_id)
+        outstanding = everything if done is None else tuple(pair for pair in everything if pair not in done)
         if not outstanding:
             continue
-        mine = rounds.get(person_id, {})
-        covered: set[Item] = set().union(*(r.items for r in mine.values())) if mine else set()
-        new = [(policy, pair) for policy, pair in outstanding if pair not in covered]
+        mine = rounds.get(person_id)
+        if mine is None:
+            new = outstanding
+        elif len(mine) == 1 and next(iter(mine.values())).items.issuperset(outstanding):  # the usual case
+            new = ()
+        else:
+            new = tuple(pair for pair in outstanding if not any(pair in r.items for r in mine.values()))
         if new:
-            changed = frozenset(policy.id for policy, _ in new if (person_id, policy.id) in older)
-            period, items = rows.covering(new)
-            due.append(_Due(ReminderSend(school.id, person_id, campaign.id, ask.step, period, person_id, ask.kind,
-                                         now, items), tuple(policy for policy, _ in new), person, changed, None))
-        for period, found in mine.items():
-            remaining = [(policy, pair) for policy, pair in outstanding if pair in found.items]
+            asking = cover(new)
+            changed = frozenset(p for p, _ in new if (person_id, p) in older) if older else frozenset()
+            due.append(_Due(ReminderSend(school.id, person_id, campaign.id, ask.step, asking.period, person_id,
+                                         ask.kind, now, asking.items), asking, person, changed, None))
+        for period, found in (mine or {}).items():
+            remaining = outstanding if found.items.issuperset(outstanding) else tuple(
+                pair for pair in outstanding if pair in found.items)
             step = _next_step(campaign, found.steps, school=school, today=today, due_day=due_day) \
                 if remaining else None
             if step is None:
                 continue
             recipient = person_id if step.to == "staff" else recipient_for(step.to, person, by_id=by_id, heads=heads)
             if recipient is not None:
+                chasing = cover(remaining)
                 due.append(_Due(ReminderSend(school.id, person_id, campaign.id, step.step, period, recipient,
-                                             step.kind, now, rows.covering(remaining)[1]),
-                                tuple(policy for policy, _ in remaining), person, frozenset(),
+                                             step.kind, now, chasing.items), chasing, person, frozenset(),
                                 found.steps.get(first_ask)))
     claimed = {id(send) for send in tx.reminders.claim([d.send for d in due])}  # the very objects passed in
     messages: dict[tuple[str, str], list[_Due]] = defaultdict(list)
@@ -153,25 +184,9 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
         outgoing.append(QueuedMessage(school_id=school.id, recipient_id=recipient, idempotency_key=key,
                                       replies=_message(campaign, kind, items, choices=choices, made=made)))
         queued.append(Queued(staff=recipient, campaign=campaign.id, kind=kind,
-                             items=tuple((i.about.id, p.id) for i in items for p in i.policies)))
+                             items=tuple(chain.from_iterable(zip(repeat(i.about.id), i.cover.ids) for i in items))))
     tx.outbox.queue_many(outgoing, now=now)
     return queued
-
-
-class _Rows:
-    """The period and items of a sweep's ledger rows, shared between identical rounds: a school's staff are
-    mostly asked about the same policies, so one list (serialised once) serves thousands of rows."""
-
-    def __init__(self, year: str) -> None:
-        self._year = year
-        self._made: dict[tuple[Item, ...], tuple[str, list[list[str]]]] = {}
-
-    def covering(self, covered: list[tuple[Policy, Item]]) -> tuple[str, list[list[str]]]:
-        """(the period of a new round asking about these pairs, the pairs as a row's items)."""
-        pairs = tuple(pair for _, pair in covered)
-        if pairs not in self._made:
-            self._made[pairs] = (round_period(year=self._year, items=pairs), [list(pair) for pair in pairs])
-        return self._made[pairs]
 
 
 def _next_step(campaign: AcknowledgementCampaign, steps: dict[str, datetime], *, school: School, today: date,
@@ -191,8 +206,11 @@ def _next_step(campaign: AcknowledgementCampaign, steps: dict[str, datetime], *,
 
 
 def message_key(send_keys: Iterable[str]) -> str:
-    """The outbox key of one message covering these ledger rows: the same rows always give the same key."""
-    return "reminder:" + hashlib.sha256("\n".join(sorted(send_keys)).encode()).hexdigest()
+    """The outbox key of one message covering these ledger rows: the same rows always give the same key. A
+    message of one row (the usual case) has that row's key, which is also cheaper to index than a hash (the
+    keys of one sweep sort together)."""
+    keys = sorted(send_keys)
+    return keys[0] if len(keys) == 1 else "reminder:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
 def recipient_for(to: str, person: Remindee, *, by_id: dict[str, Remindee], heads: list[str]) -> str | None:
@@ -215,12 +233,12 @@ def _message(campaign: AcknowledgementCampaign, kind: str, dues: list[_Due], *, 
     if kind == "escalation":
         lines = [m.escalation.format(name=d.about.name, title=p.title,
                                      asked=d.asked.date().isoformat() if d.asked else "")
-                 for d in dues for p in d.policies]
+                 for d in dues for p in d.cover.policies]
         return [to_dict(Text(m.escalation_header + "\n" + "\n".join(f"- {line}" for line in lines)))]
-    parts = [(p, p.id in d.changed) for d in dues for p in d.policies]
-    shape = (kind, *((p.id, changed) for p, changed in parts))
+    shape = (kind, *((d.cover.pairs, d.changed) for d in dues))
     if shape not in made:
-        made[shape] = _request(campaign, kind, parts, choices=choices)
+        made[shape] = _request(campaign, kind, [(p, p.id in d.changed) for d in dues for p in d.cover.policies],
+                               choices=choices)
     return made[shape]
 
 

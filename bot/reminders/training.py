@@ -198,12 +198,22 @@ def _new_dues(campaign: TrainingCampaign, *, school: School, staff: list[Reminde
     year_start = date(int(year[:4]), 9, 1)
     have = {(d.staff_id, d.training, d.period) for d in known}
     done_this_year = {(d.staff_id, d.training) for d in known if d.completed_on and d.completed_on >= year_start}
+    refresher_period = f"refresher:{year}"
+    refresher_on: dict[str, date] = {}  # training -> this year's refresher date: the same for everyone
+    for training in campaign.trainings:
+        if training.refresher:
+            due_on = _refresher_date(year, training.refresher.due)
+            if due_on < today:  # installed after the date: everyone gets the grace period
+                due_on = today + timedelta(days=training.refresher.late_days)
+            refresher_on[training.id] = due_on
+    at_work = (StaffStatus.ACTIVE, StaffStatus.ON_LEAVE)
     dues: list[TrainingDue] = []
     for person in staff:
-        if person.status not in (StaffStatus.ACTIVE, StaffStatus.ON_LEAVE):
+        if person.status not in at_work:
             continue
+        started = person.start_date
+        new_this_year = started is not None and started >= year_start
         for training in campaign.trainings:
-            started = person.start_date
             if training.induction and started is not None and \
                     timedelta(0) <= today - started <= timedelta(days=training.induction.within_days):
                 period = f"induction:{started.isoformat()}"
@@ -211,15 +221,10 @@ def _new_dues(campaign: TrainingCampaign, *, school: School, staff: list[Reminde
                     dues.append(TrainingDue(school_id=school.id, staff_id=person.id, training=training.id,
                                             reason="induction", period=period,
                                             due_on=started + timedelta(days=training.induction.due_days)))
-            new_this_year = started is not None and started >= year_start
-            if training.refresher and not new_this_year and (person.id, training.id) not in done_this_year:
-                period = f"refresher:{year}"
-                if (person.id, training.id, period) not in have:
-                    due_on = _refresher_date(year, training.refresher.due)
-                    if due_on < today:  # installed after the date: everyone gets the grace period
-                        due_on = today + timedelta(days=training.refresher.late_days)
-                    dues.append(TrainingDue(school_id=school.id, staff_id=person.id, training=training.id,
-                                            reason="refresher", period=period, due_on=due_on))
+            if training.id in refresher_on and not new_this_year and (person.id, training.id) not in done_this_year \
+                    and (person.id, training.id, refresher_period) not in have:
+                dues.append(TrainingDue(school.id, person.id, training.id, "refresher", refresher_period,
+                                        refresher_on[training.id]))
     return dues
 
 
@@ -283,20 +288,21 @@ def _chases(tx: Transaction, campaign: TrainingCampaign, *, school: School, staf
     for staff_id, period, step_name, _ in tx.reminders.steps_sent(campaign=campaign.id, period_prefix="",
                                                                    school_id=school.id):
         sent[(staff_id, period)].add(step_name)
-    day_of: dict[tuple[date, int], date] = {}
+    reached_by_day: dict[date, list[int]] = {}  # due date -> the chase steps whose day has come (many share one)
     chases: list[_Chase] = []
+    active = StaffStatus.ACTIVE
     for due in open_dues:
         person = by_id.get(due.staff_id)
-        if person is None or person.status != StaffStatus.ACTIVE:
+        if person is None or person.status != active:
+            continue
+        reached = reached_by_day.get(due.due_on)
+        if reached is None:
+            reached = reached_by_day[due.due_on] = [
+                index for index, step in enumerate(campaign.chase)
+                if next_reminder_day(school, due.due_on + timedelta(days=step.offset_days)) <= today]
+        if not reached:
             continue
         period = f"{due.training}:{due.period}"
-        reached: list[int] = []
-        for index, step in enumerate(campaign.chase):
-            key = (due.due_on, step.offset_days)
-            if key not in day_of:
-                day_of[key] = next_reminder_day(school, due.due_on + timedelta(days=step.offset_days))
-            if day_of[key] <= today:
-                reached.append(index)
         done = sent.get((due.staff_id, period), set())
         step = next((campaign.chase[i] for i in reached if _still_to_send(campaign, i, done, last=reached[-1])), None)
         if step is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
@@ -30,3 +31,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def day_reader() -> Callable[[str | None], date | None]:
+    """A reader of dates selected as text (`cast(column, Text)`: ISO on both databases), parsing each distinct
+    value once. A sweep reads tens of thousands of rows whose dates are a handful of values (start dates,
+    due dates); through the column type each would be parsed again."""
+    days: dict[str | None, date | None] = {None: None}
+
+    def read(text: str | None) -> date | None:
+        if text not in days:
+            days[text] = date.fromisoformat(text)  # type: ignore[arg-type]  # None is in `days`
+        return days[text]
+
+    return read

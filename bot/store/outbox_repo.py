@@ -88,10 +88,9 @@ class OutboxRepository:
         same request to many people) share one body, hashed once."""
         bodies = self._store_bodies([m.replies for m in messages])
         rows = [(m.school_id, m.recipient_id, bodies[id(m.replies)], m.idempotency_key) for m in messages]
-        return len(insert_json_rows(self._session, OutboxRow.__table__,
-                                    ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
-                                    returning=("id",),
-                                    constants={"attempts": 0, "next_attempt_at": now, "created_at": now}))
+        return insert_json_rows(self._session, OutboxRow.__table__,
+                                ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
+                                constants={"attempts": 0, "next_attempt_at": now, "created_at": now})
 
     def _store_bodies(self, replies: Iterable[list[dict[str, Any]]]) -> dict[int, str]:
         """Store each distinct body not stored yet; returns id(replies object) -> its body id."""

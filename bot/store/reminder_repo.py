@@ -20,7 +20,8 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_json_rows
+from bot.store.bulk import insert_json_rows_returning
+from bot.store.coltypes import day_reader
 from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
 
 
@@ -129,17 +130,26 @@ class ReminderRepository:
             by_time.setdefault(send.sent_at, []).append(send)
         inserted: set[tuple[str, ...]] = set()
         for sent_at, group in by_time.items():
-            inserted.update(insert_json_rows(
+            inserted.update(insert_json_rows_returning(
                 self._session, ReminderSendRow.__table__, _ROW_FIELDS, [(*s[:7], s.items) for s in group],
                 constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
         return [send for key, send in by_key.items() if key in inserted]
 
     def remindees(self, *, school_id: str) -> list[Remindee]:
-        """A school's staff (every status: the sweeps decide who is paused or stopped), ordered by id."""
-        query = select(StaffRow.id, StaffRow.name, StaffRow.roles, StaffRow.line_manager, StaffRow.start_date,
-                       StaffRow.status).where(StaffRow.school_id == school_id).order_by(StaffRow.id)
-        return [Remindee(i, n, tuple(r), m, d, st) for i, n, r, m, d, st in self._session.connection().execute(query)
-                .fetchall()]
+        """A school's staff (every status: the sweeps decide who is paused or stopped), ordered by id. Roles and
+        start dates are read as text and parsed once per distinct value: a school has a handful of each."""
+        query = select(StaffRow.id, StaffRow.name, cast(StaffRow.roles, Text), StaffRow.line_manager,
+                       cast(StaffRow.start_date, Text), StaffRow.status).where(
+            StaffRow.school_id == school_id).order_by(StaffRow.id)
+        roles: dict[str, tuple[str, ...]] = {}
+        day = day_reader()
+        out = []
+        for staff_id, name, role_text, manager, day_text, status in \
+                self._session.connection().execute(query).fetchall():
+            if role_text not in roles:
+                roles[role_text] = tuple(json.loads(role_text))
+            out.append(Remindee(staff_id, name, roles[role_text], manager, day(day_text), status))
+        return out
 
     def steps_sent(self, *, campaign: str, period_prefix: str,
                    school_id: str) -> list[tuple[str, str, str, datetime]]:

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.bulk import insert_json_rows
+from bot.store.coltypes import day_reader
 from bot.store.models import PolicyVersionRow, TrainingDueRow
 from bot.store.reminder_repo import insert_ignoring_duplicates
 
@@ -42,15 +43,15 @@ class TrainingRepository:
     def add_dues(self, dues: Sequence[TrainingDue], *, now: datetime) -> int:
         """Create the dues not created before (one statement); returns how many were new."""
         rows = list(dues)  # a TrainingDue is already the row, in _FIELDS order
-        return len(insert_json_rows(self._session, TrainingDueRow.__table__, _FIELDS, rows,
-                                    constants={"created_at": now}, returning=("id",)))
+        return insert_json_rows(self._session, TrainingDueRow.__table__, _FIELDS, rows, constants={"created_at": now})
 
     def dues(self, *, school_id: str | None = None, staff_id: str | None = None, open_only: bool = False,
              open_or_done_since: date | None = None) -> list[TrainingDue]:
         """Dues of a school or a person, oldest due date first, as plain records: all, the open ones, or the
         open ones and those done since a day (what a sweep needs, not years of history)."""
-        query = select(*(getattr(TrainingDueRow, f) for f in _FIELDS)).order_by(TrainingDueRow.due_on,
-                                                                                 TrainingDueRow.id)
+        t = TrainingDueRow  # the days as text, each distinct day parsed once (coltypes.day_reader)
+        query = select(t.school_id, t.staff_id, t.training, t.reason, t.period, cast(t.due_on, Text),
+                       cast(t.completed_on, Text), t.completed_via).order_by(t.due_on, t.id)
         if school_id is not None:
             query = query.where(TrainingDueRow.school_id == school_id)
         if staff_id is not None:
@@ -60,7 +61,10 @@ class TrainingRepository:
         if open_or_done_since is not None:
             query = query.where(or_(TrainingDueRow.completed_on.is_(None),
                                     TrainingDueRow.completed_on >= open_or_done_since))
-        return [TrainingDue(*row) for row in self._session.connection().execute(query).fetchall()]
+        day = day_reader()
+        return [TrainingDue(school, staff, training, reason, period, day(due_on), day(completed_on), via)
+                for school, staff, training, reason, period, due_on, completed_on, via
+                in self._session.connection().execute(query).fetchall()]
 
     def complete(self, *, school_id: str, staff_id: str, training: str, on: date, via: str,
                  now: datetime) -> int:
