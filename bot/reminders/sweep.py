@@ -114,6 +114,8 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
             older.add((staff_id, policy_id))
     rounds: dict[str, dict[str, _Round]] = defaultdict(dict)
     first_ask = campaign.chase[0].step
+    # per distinct items (most rounds ask about the same pairs): as a set, and the policies since changed
+    sets: dict[tuple[Item, ...], tuple[frozenset[Item], tuple[str, ...]]] = {}
     for staff_id, period, step_name, sent_at, items in tx.reminders.rounds(
             campaign=campaign.id, period_prefix=f"{year}:", school_id=school.id):
         found = rounds[staff_id].get(period)
@@ -121,8 +123,11 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
             found = rounds[staff_id][period] = _Round()
         found.steps[step_name] = sent_at
         if step_name == first_ask:
-            found.items = frozenset(items)
-            older.update((staff_id, p) for p, v in items if versions.get(p, v) != v)
+            if items not in sets:
+                sets[items] = (frozenset(items), tuple(p for p, v in items if versions.get(p, v) != v))
+            found.items, changed = sets[items]
+            if changed:
+                older.update((staff_id, p) for p in changed)
     by_policy = {p.id: p for p in policies}
     everything = tuple((p.id, versions[p.id]) for p in policies)
     covers: dict[tuple[Item, ...], _Cover] = {}
