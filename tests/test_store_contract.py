@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import PolicybotError
 from bot.store import SchoolRecord, StaffRecord, StaffSource, StaffStatus, Store
+from bot.store.reminder_repo import ReminderSend
 
 
 def _school(store: Store, school_id: str = "riverside") -> None:
@@ -163,3 +164,27 @@ def test_records_outlive_their_transaction(store: Store) -> None:
         tx.staff.add(_person())
         listed = tx.staff.list()
     assert listed[0].name == "Daniel Price" and listed[0].current
+
+
+def test_the_reminder_ledger_claims_each_key_once_and_returns_only_what_it_inserted(store: Store) -> None:
+    """The exactly-once check of every sweep: a batch mixing new keys, keys already claimed and a key twice
+    gets back exactly the new ones (the very objects given, in order), however the database inserts them."""
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+    def send(staff: str, step: str = "ask") -> ReminderSend:
+        return ReminderSend("riverside", staff, "policy_acknowledgement", step, "2026-27:abc", staff, step, at,
+                            [["snmat", "v1"]])
+
+    first = [send("a"), send("b")]
+    with store.transaction(write=True) as tx:
+        assert tx.reminders.claim(first) == first
+        assert tx.reminders.claim(first) == []
+    mixed = [send("c"), send("a"), send("b", "reminder-1"), send("c"), send("d")]
+    with store.transaction(write=True) as tx:
+        claimed = tx.reminders.claim(mixed)
+    assert [(s.staff_id, s.step) for s in claimed] == [("c", "ask"), ("b", "reminder-1"), ("d", "ask")]
+    with store.transaction() as tx:
+        ledger = tx.reminders.sent(campaigns=["policy_acknowledgement"], period_prefix="2026-27:")
+    assert sorted((s.staff_id, s.step) for s in ledger) == [("a", "ask"), ("b", "ask"), ("b", "reminder-1"),
+                                                           ("c", "ask"), ("d", "ask")]
+    assert all(s.items == [["snmat", "v1"]] and s.sent_at == at for s in ledger)

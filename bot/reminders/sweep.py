@@ -30,10 +30,10 @@ from bot.store.outbox_repo import QueuedMessage
 from bot.store.reminder_repo import Remindee, ReminderSend
 
 
-@dataclass(frozen=True, slots=True)
-class Queued:
+class Queued(NamedTuple):
     """One message queued by a sweep: the fixed JSON of `reminders run-due` (`staff` is the recipient) plus
-    what it is about: one message per recipient and kind, naming every policy (and person) it covers."""
+    what it is about: one message per recipient and kind, naming every policy (and person) it covers. A
+    tuple: a sweep over a trust makes tens of thousands."""
 
     staff: str
     campaign: str

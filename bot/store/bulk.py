@@ -51,8 +51,12 @@ def insert_json_rows_returning(session: Session, table: Table, columns: Sequence
         result = session.execute(*_postgres_statement(table, columns, rows, constants, returning=returning))
         return [tuple(r) for r in result.fetchall()]
     before = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    if not _sqlite_insert(session, table, columns, rows, constants):
+    inserted = _sqlite_insert(session, table, columns, rows, constants)
+    if not inserted:
         return []
+    if inserted == len(rows) and set(returning) <= set(columns):  # every row: no need to read them back
+        at = [columns.index(c) for c in returning]
+        return [tuple(row[i] for i in at) for row in rows]
     query = select(*(table.c[c] for c in returning)).where(table.c.id > before)
     return [tuple(r) for r in session.connection().execute(query).fetchall()]
 

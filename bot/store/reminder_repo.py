@@ -128,11 +128,13 @@ class ReminderRepository:
         by_time: dict[datetime, list[ReminderSend]] = {}
         for send in by_key.values():
             by_time.setdefault(send.sent_at, []).append(send)
-        inserted: set[tuple[str, ...]] = set()
-        for sent_at, group in by_time.items():
-            inserted.update(insert_json_rows_returning(
-                self._session, ReminderSendRow.__table__, _ROW_FIELDS, [(*s[:7], s.items) for s in group],
-                constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
+        results = [(group, insert_json_rows_returning(
+            self._session, ReminderSendRow.__table__, _ROW_FIELDS, [(*s[:7], s.items) for s in group],
+            constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
+            for sent_at, group in by_time.items()]
+        if all(len(group) == len(got) for group, got in results):  # all new (a first ask): nothing to match
+            return list(by_key.values())
+        inserted = {key for _, got in results for key in got}
         return [send for key, send in by_key.items() if key in inserted]
 
     def remindees(self, *, school_id: str) -> list[Remindee]:
