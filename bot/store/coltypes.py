@@ -45,3 +45,19 @@ def day_reader() -> Callable[[str | None], date | None]:
         return days[text]
 
     return read
+
+
+def moment_reader() -> Callable[[str], datetime]:
+    """A reader of timestamps selected as text (`cast(column, Text)`), parsing each distinct value once and
+    returning it aware, in UTC, as UTCDateTime does. A sweep's ledger rows mostly share a handful of moments
+    (everyone asked in the same sweep). SQLite's text has no offset (it is stored in UTC); PostgreSQL's has
+    the session's."""
+    moments: dict[str, datetime] = {}
+
+    def read(text: str) -> datetime:
+        if text not in moments:
+            moment = datetime.fromisoformat(text)
+            moments[text] = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moments[text]
+
+    return read

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.store.bulk import insert_json_rows_returning
-from bot.store.coltypes import day_reader
+from bot.store.coltypes import day_reader, moment_reader
 from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
 
 
@@ -166,18 +166,19 @@ class ReminderRepository:
     def rounds(self, *, campaign: str, period_prefix: str,
                school_id: str) -> list[tuple[str, str, str, datetime, tuple[tuple[str, str], ...]]]:
         """(staff id, period, step, sent at, items) of a school's reminders in one campaign and period, for a
-        campaign whose rows list what they covered. The items arrive as JSON text and are parsed once per
-        distinct text: a whole school is usually asked about the same policies."""
+        campaign whose rows list what they covered. The items and times arrive as text and are parsed once per
+        distinct value: a whole school is usually asked about the same policies in the same sweep."""
         query = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
-                       ReminderSendRow.sent_at, cast(ReminderSendRow.items, Text)).where(
+                       cast(ReminderSendRow.sent_at, Text), cast(ReminderSendRow.items, Text)).where(
             ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
             ReminderSendRow.period.startswith(period_prefix, autoescape=True))
         parsed: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
+        moment = moment_reader()
         out = []
         for staff_id, period, step, sent_at, items in self._session.connection().execute(query).fetchall():
             if items not in parsed:
                 parsed[items] = tuple((str(p), str(v)) for p, v in json.loads(items or "[]"))
-            out.append((staff_id, period, step, sent_at, parsed[items]))
+            out.append((staff_id, period, step, moment(sent_at), parsed[items]))
         return out
 
     def sent(self, *, campaigns: Iterable[str], period_prefix: str,
