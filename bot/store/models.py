@@ -214,7 +214,7 @@ class AcknowledgementRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64), index=True)
-    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))  # the unique key leads with it
     policy_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(32))
     academic_year: Mapped[str] = mapped_column(String(8))
@@ -284,7 +284,7 @@ class TrainingDueRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64), index=True)
-    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))  # the unique key leads with it
     training: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(16))  # induction | refresher | policy_change | completed
     period: Mapped[str] = mapped_column(String(128))
