@@ -280,7 +280,17 @@ def _chases(tx: Transaction, campaign: TrainingCampaign, *, school: School, staf
             open_dues: list[TrainingDue], today: date, now: datetime) -> list[_Chase]:
     """For each open due of a person at work: the next step to send whose day has come (`_still_to_send`).
     Staff on leave are paused; leavers and unconfirmed joiners are never chased."""
-    if not open_dues:
+    reached_by_day: dict[date, list[int]] = {}  # due date -> the chase steps whose day has come (many share one)
+    reaching: list[tuple[TrainingDue, list[int]]] = []
+    for due in open_dues:
+        reached = reached_by_day.get(due.due_on)
+        if reached is None:
+            reached = reached_by_day[due.due_on] = [
+                index for index, step in enumerate(campaign.chase)
+                if next_reminder_day(school, due.due_on + timedelta(days=step.offset_days)) <= today]
+        if reached:
+            reaching.append((due, reached))
+    if not reaching:  # nobody's training is near its date (most sweeps): the ledger need not be read
         return []
     by_id = {p.id: p for p in staff}
     heads = [p.id for p in staff if p.has_role("head") and p.status == StaffStatus.ACTIVE]
@@ -288,19 +298,11 @@ def _chases(tx: Transaction, campaign: TrainingCampaign, *, school: School, staf
     for staff_id, period, step_name, _ in tx.reminders.steps_sent(campaign=campaign.id, period_prefix="",
                                                                    school_id=school.id):
         sent[(staff_id, period)].add(step_name)
-    reached_by_day: dict[date, list[int]] = {}  # due date -> the chase steps whose day has come (many share one)
     chases: list[_Chase] = []
     active = StaffStatus.ACTIVE
-    for due in open_dues:
+    for due, reached in reaching:
         person = by_id.get(due.staff_id)
         if person is None or person.status != active:
-            continue
-        reached = reached_by_day.get(due.due_on)
-        if reached is None:
-            reached = reached_by_day[due.due_on] = [
-                index for index, step in enumerate(campaign.chase)
-                if next_reminder_day(school, due.due_on + timedelta(days=step.offset_days)) <= today]
-        if not reached:
             continue
         period = f"{due.training}:{due.period}"
         done = sent.get((due.staff_id, period), set())
