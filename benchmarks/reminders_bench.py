@@ -7,7 +7,9 @@ this machine, wall-clock and CPU time of:
   refresher is created for everyone: 50,000 dues);
 - a second sweep at the same moment (nothing due: the exactly-once check over the whole ledger);
 - a sweep three days later (everyone's first reminder);
-- peak RSS of this process.
+- peak RSS of this process;
+- how long a fixed pure-Python loop takes at that moment, as a yardstick: on a shared virtual machine the
+  speed varies by a third from minute to minute, and this says how fast the machine was during the run.
 
 Run: `.venv/bin/python benchmarks/reminders_bench.py [DATABASE_URL]` (default: a SQLite file in a temp dir).
 CPU time is the better figure on a busy machine; for PostgreSQL it leaves out the server's own work.
@@ -64,6 +66,14 @@ def fill(url: str) -> None:
         session.execute(insert(StaffRow), rows)
 
 
+def _yardstick() -> float:
+    began = time.process_time()
+    total = 0
+    for step in range(10_000_000):
+        total += step
+    return time.process_time() - began
+
+
 def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tmp.name) / 'bench.db'}"
@@ -83,6 +93,7 @@ def main() -> None:
         queued = reminders.run_due(now=moment)
         print(f"{label}: {len(queued)} messages in {time.perf_counter() - wall:.2f} s "
               f"(CPU {time.process_time() - cpu:.2f} s)")
+    print(f"yardstick: a 10,000,000-step Python loop took {_yardstick():.2f} s")
     print(f"peak RSS of this process (sweeps, configuration and policies): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     store.close()
