@@ -92,16 +92,7 @@ def _converter(table: Table, column: str, dialect: Any) -> Callable[[Any], Any] 
     other types through their own bind processing (dates and timestamps as text); None: as it is."""
     kind = table.c[column].type
     if isinstance(kind, JSON):
-        serialised: dict[int, str] = {}
-
-        def as_json(value: Any) -> str | None:
-            if value is None:
-                return None
-            if id(value) not in serialised:
-                serialised[id(value)] = json.dumps(value, separators=(",", ":"))
-            return serialised[id(value)]
-
-        return as_json
+        return _json_once()
     return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
@@ -132,21 +123,30 @@ def _postgres_statement(table: Table, columns: Sequence[str], rows: Sequence[Seq
 
 
 def _with_json_as_text(rows: Sequence[Sequence[Any]], json_at: list[int]) -> list[list[Any]]:
-    """Rows with each JSON column's value already serialised (once per distinct object) as text; None stays
-    None (SQL NULL)."""
-    serialised: dict[int, str] = {}
+    """Rows with each JSON column's value already serialised as text (`_json_once`)."""
+    as_json = _json_once()
     out = []
     for row in rows:
         row = list(row)
         for i in json_at:
-            value = row[i]
-            if value is None:
-                continue
-            if id(value) not in serialised:
-                serialised[id(value)] = json.dumps(value, separators=(",", ":"))
-            row[i] = serialised[id(value)]
+            row[i] = as_json(row[i])
         out.append(row)
     return out
+
+
+def _json_once() -> Callable[[Any], str | None]:
+    """A JSON serialiser that writes each distinct object once (a sweep hands the same list to thousands of
+    rows); None stays None (SQL NULL)."""
+    serialised: dict[int, str] = {}
+
+    def as_json(value: Any) -> str | None:
+        if value is None:
+            return None
+        if id(value) not in serialised:
+            serialised[id(value)] = json.dumps(value, separators=(",", ":"))
+        return serialised[id(value)]
+
+    return as_json
 
 
 def _pick(table: Table, column: str, index: int) -> str:
