@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.answer.build import build_engine
 from bot.core.replies import Reply
@@ -14,6 +15,7 @@ from bot.core.service import ChatService, PlatformUser, build_chat_service
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
 from bot.store import StaffStatus, Store
+from bot.store.models import SeenEventRow
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -58,6 +60,23 @@ def test_a_retried_event_is_seen_once(service: ChatService) -> None:
     assert service.first_sighting("slack", "Ev123")
     assert not service.first_sighting("slack", "Ev123")
     assert service.first_sighting("teams", "Ev123")  # ids are per platform
+
+
+def test_old_event_ids_are_dropped_now_and_then_not_on_every_message(service: ChatService) -> None:
+    start = NOW - timedelta(days=2, minutes=1)
+    moments = iter([start, start + timedelta(minutes=5), NOW, NOW + timedelta(minutes=5)])
+    service.clock = lambda: next(moments)
+
+    def kept() -> list[str]:
+        with service.store.engine.connect() as connection:
+            return sorted(connection.execute(select(SeenEventRow.event_id)).scalars())
+
+    service.first_sighting("slack", "Ev0")
+    service.first_sighting("slack", "Ev1")
+    service.first_sighting("slack", "Ev2")  # two days on: Ev0 is past any retry and dropped, Ev1 not yet
+    assert kept() == ["Ev1", "Ev2"]
+    service.first_sighting("slack", "Ev3")  # Ev1 is now past it too, but the next pruning is 10 minutes on
+    assert kept() == ["Ev1", "Ev2", "Ev3"]
 
 
 def test_conversation_references_are_kept_per_platform(service: ChatService) -> None:

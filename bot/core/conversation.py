@@ -162,8 +162,7 @@ class Conversation:
         said = normalise(text)
         if not said:  # nothing to read: the short help, and a pending offer stays pending
             return answer_replies(self.engine.ask(""))
-        with self.desk.store.transaction(write=True) as tx:
-            offer = tx.offers.take(who.key)
+        offer = self._take_offer(who)
         if offer == PICKER:
             chosen = self._picked_form(said)
             if chosen is not None:
@@ -185,6 +184,15 @@ class Conversation:
             replies.append(Choices(prompt=m.offer.format(title=self.forms.get(answer.form).title),
                                    options=(Choice(m.offer_yes, "yes"), Choice(m.offer_no, "no"))))
         return replies
+
+    def _take_offer(self, who: Who) -> str | None:
+        """The offer waiting for this person's answer, taken (another process may have taken it first). Read
+        before taking: most messages answer no offer, and then take no write lock."""
+        with self.desk.store.transaction() as tx:
+            if not tx.offers.waiting(who.key):
+                return None
+        with self.desk.store.transaction(write=True) as tx:
+            return tx.offers.take(who.key)
 
     def _offer(self, who: Who, offer: str) -> None:
         with self.desk.store.transaction(write=True) as tx:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from bot.reports import default_desk
 from bot.school import SchoolConfig
 from bot.staff import JoinerOutcome, register_joiner
 from bot.store import StaffRecord, Store
-from bot.store.channel_repo import SEEN_EVENT_RETENTION
+from bot.store.channel_repo import SEEN_EVENT_PRUNING, SEEN_EVENT_RETENTION
 from bot.store.dialogue_repo import DatabaseDialogueStateStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class ChatService:
     reminders: Reminders
     sender: OutboxSender
     clock: Callable[[], datetime]
+    _pruned_at: datetime | None = field(default=None, init=False)  # when old seen event ids were last dropped
 
     @property
     def forms(self) -> FormSet:
@@ -76,8 +77,8 @@ class ChatService:
             with self.store.transaction(write=True) as tx:
                 person = next((p for p in tx.staff.find_by_email(user.email) if p.current), None)
                 if person is not None:
-                    field = "slack_id" if user.platform == "slack" else "teams_id"
-                    person = tx.staff.update(replace(person, **{field: user.user_id}))
+                    column = "slack_id" if user.platform == "slack" else "teams_id"
+                    person = tx.staff.update(replace(person, **{column: user.user_id}))
         if person is None or not person.current:
             return None
         return Who(staff_id=person.id, school_id=person.school_id,
@@ -123,12 +124,14 @@ class ChatService:
     # -- platform bookkeeping --------------------------------------------------------------------
 
     def first_sighting(self, platform: Platform, event_id: str) -> bool:
-        """False when this event id was handled before (a platform retry): the adapter then does nothing."""
+        """False when this event id was handled before (a platform retry): the adapter then does nothing. Ids
+        older than any retry are dropped now and then (SEEN_EVENT_PRUNING), not on every message."""
         now = self.clock()
         with self.store.transaction(write=True) as tx:
             first = tx.seen_events.first_sighting(platform=platform, event_id=event_id, now=now)
-            if first:
+            if first and (self._pruned_at is None or now - self._pruned_at >= SEEN_EVENT_PRUNING):
                 tx.seen_events.forget_before(now - SEEN_EVENT_RETENTION)
+                self._pruned_at = now
         return first
 
     def remember_reference(self, platform: Platform, who: Who, reference: dict[str, Any]) -> None:

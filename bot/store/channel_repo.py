@@ -33,6 +33,8 @@ class SeenEventRepository:
 
 #: Platforms retry for minutes (Slack: 3 tries within about an hour); ids older than this are dropped.
 SEEN_EVENT_RETENTION = timedelta(days=2)
+#: How often a web process drops the ids older than that (a DELETE on every message would be wasted work).
+SEEN_EVENT_PRUNING = timedelta(minutes=10)
 
 
 class ConversationRefRepository:

@@ -77,6 +77,10 @@ class OfferRepository:
         row.offer, row.offered_at = offer, now
         self._session.flush()
 
+    def waiting(self, key: DialogueKey) -> bool:
+        """Whether an offer waits for this user (a read: most messages have none, and need no write lock)."""
+        return self._session.get(PendingOfferRow, tuple(key)) is not None
+
     def take(self, key: DialogueKey) -> str | None:
         """The pending offer, forgotten as it is read: an offer is answered once, or not at all."""
         row = self._session.get(PendingOfferRow, tuple(key))
