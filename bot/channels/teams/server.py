@@ -28,6 +28,7 @@ from bot.answer.engine import AnswerEngine
 from bot.channels.teams.bot import PLATFORM, PolicyTeamsBot
 from bot.channels.teams.deliver import Backoff, TeamsDeliverer, send_text
 from bot.channels.teams.messages import TeamsMessages, teams_messages
+from bot.channels.teams.msrest_retry import speed_up_retry_policy
 from bot.core.delivery import DrainResult
 from bot.core.service import ChatService, build_chat_service
 from bot.errors import PolicybotError
@@ -99,6 +100,7 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
     it. `drain_every=None` leaves delivering the outbox to the caller (tests)."""
     messages = messages or teams_messages()
     backoff = backoff or Backoff()
+    speed_up_retry_policy()  # the adapter builds two retry policies per turn (bot.channels.teams.msrest_retry)
     adapter = CloudAdapter(settings.authentication())
     service: ChatService | None = None
 
