@@ -212,10 +212,19 @@ class Conversation:
     # -- forms ----------------------------------------------------------------------------------
 
     def _dialogue(self, who: Who) -> DialogueEngine:
-        with self.desk.store.transaction() as tx:
-            staff = tx.staff.current(school_id=who.school_id)
-        return DialogueEngine(self.forms, answer_question=self._answer_question, find_staff=find_staff_in(staff),
-                              timezone=self._timezone, clock=self._clock)
+        return DialogueEngine(self.forms, answer_question=self._answer_question,
+                              find_staff=self._staff_finder(who.school_id), timezone=self._timezone, clock=self._clock)
+
+    def _staff_finder(self, school_id: str) -> Callable[[str], list[tuple[str, str]]]:
+        """Finds staff of the school by name, reading them only when an answer names someone: most turns of
+        a form need nobody, and a school has hundreds of staff."""
+
+        def find(text: str) -> list[tuple[str, str]]:
+            with self.desk.store.transaction() as tx:
+                staff = tx.staff.current(school_id=school_id)
+            return find_staff_in(staff)(text)
+
+        return find
 
     def _start(self, who: Who, form_id: str) -> list[Reply]:
         state, replies = self._dialogue(who).start(form_id)

@@ -51,9 +51,9 @@ class ConversationRefRepository:
         self._session.flush()
 
     def get(self, *, platform: str, staff_id: str) -> dict[str, Any] | None:
-        row = self._session.scalar(select(ConversationRefRow).where(
+        reference = self._session.scalar(select(ConversationRefRow.reference).where(
             ConversationRefRow.platform == platform, ConversationRefRow.staff_id == staff_id))
-        return dict(row.reference) if row else None
+        return dict(reference) if reference is not None else None
 
     def reachable(self, *, platform: str, school_id: str | None = None) -> set[str]:
         """Staff ids the bot can message unprompted on `platform`."""

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from bot.store.store import Store
 
 
+def _is(table: type[DialogueStateRow] | type[PendingOfferRow], key: DialogueKey) -> tuple[Any, ...]:
+    """The WHERE clauses picking one user's row of a table keyed by (platform, workspace, user)."""
+    return table.platform == key.platform, table.workspace == key.workspace, table.user_id == key.user
+
+
 class DatabaseDialogueStateStore:
     """The DialogueStateStore protocol over the `dialogue_states` table; each call is its own transaction,
     so a state is saved the moment a turn ends."""
@@ -25,9 +30,9 @@ class DatabaseDialogueStateStore:
         self._store = store
 
     def get(self, key: DialogueKey) -> dict[str, Any] | None:
-        with self._store.session() as session:
-            row = session.get(DialogueStateRow, tuple(key))
-            return json.loads(json.dumps(row.state)) if row else None
+        with self._store.session() as session:  # every message asks: a column read, not an ORM object
+            state = session.scalar(select(DialogueStateRow.state).where(*_is(DialogueStateRow, key)))
+            return json.loads(json.dumps(state)) if state is not None else None
 
     def put(self, key: DialogueKey, state: dict[str, Any]) -> None:
         saved = json.loads(json.dumps(state, allow_nan=False))  # refuse what the database could not keep
@@ -79,7 +84,7 @@ class OfferRepository:
 
     def waiting(self, key: DialogueKey) -> bool:
         """Whether an offer waits for this user (a read: most messages have none, and need no write lock)."""
-        return self._session.get(PendingOfferRow, tuple(key)) is not None
+        return self._session.scalar(select(PendingOfferRow.offer).where(*_is(PendingOfferRow, key))) is not None
 
     def take(self, key: DialogueKey) -> str | None:
         """The pending offer, forgotten as it is read: an offer is answered once, or not at all."""
@@ -98,7 +103,9 @@ class NoticeRepository:
         self._session = session
 
     def seen(self, staff_id: str) -> bool:
-        return self._session.get(PrivacyNoticeSeenRow, staff_id) is not None
+        """Every message asks: a column read, not an ORM object."""
+        query = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == staff_id)
+        return self._session.scalar(query) is not None
 
     def first_time(self, staff_id: str, *, now: datetime) -> bool:
         """True (and remembered) the first time this person is seen; False every time after."""
