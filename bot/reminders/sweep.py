@@ -75,8 +75,8 @@ class _Round:
 @dataclass(frozen=True, slots=True)
 class _Cover:
     """What one ledger row covers, shared by every row covering the same pairs (a school's staff are mostly
-    asked about the same policies): the pairs, their policies, the period of a round first asking about
-    them, and the row's items (one list, so serialised once however many rows hold it)."""
+    asked about the same policies): the pairs, their policy ids and policies, the period of a round first
+    asking about them, and the row's items (one list, so serialised once however many rows hold it)."""
 
     pairs: tuple[Item, ...]
     ids: tuple[str, ...]
