@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.answer.build import build_engine
-from bot.core.replies import Reply
+from bot.core.replies import Reply, Summary, Text
 from bot.core.service import ChatService, PlatformUser, build_chat_service
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
@@ -54,6 +54,20 @@ def test_a_leaver_is_not_let_in(service: ChatService) -> None:
         assert person is not None
         tx.staff.update(replace(person, status=StaffStatus.LEFT))
     assert service.identify(PlatformUser("slack", "T1", "U07CK597ZNS")) is None
+
+
+def test_home_typed_as_a_message_shows_the_home_page_on_any_channel(service: ChatService) -> None:
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None
+    first = service.handle(who, "  Home ")
+    assert isinstance(first[0], Text) and "how this bot uses your information" in first[0].text  # notice first
+    page = service.handle(who, "menu")
+    assert isinstance(page[0], Text) and page[0].text == "Policy guidance for Rashid Ahmed"
+    assert [r.title for r in page if isinstance(r, Summary)] == ["Waiting for your acknowledgement",
+                                                                 "Your reports", "Start a report"]
+    service.start_form(who, "pupil_contact")
+    assert not any(isinstance(r, Summary) and r.title == "Start a report"
+                   for r in service.handle(who, "home"))  # in a form, "home" is an answer to its question
 
 
 def test_a_retried_event_is_seen_once(service: ChatService) -> None:

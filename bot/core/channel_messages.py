@@ -21,6 +21,7 @@ CHANNELS_FILE = "channels.yaml"
 class HomeMessages(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    words: tuple[str, ...]
     title: str
     intro: str
     acknowledgements: str

@@ -136,6 +136,11 @@ class Conversation:
             replies += self.acknowledgements.waiting_note(staff_id=who.staff_id, school_id=who.school_id)
         return replies
 
+    def with_notice(self, who: Who, replies: list[Reply]) -> list[Reply]:
+        """`replies` for something the core answers outside a conversation turn (the home page), after the
+        privacy notice if this is the person's first message."""
+        return self._privacy(who) + replies
+
     def _privacy(self, who: Who) -> list[Reply]:
         with self.desk.store.transaction() as tx:  # every message asks: a read, so no write lock after the first
             if tx.notices.seen(who.staff_id):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.channel_messages import HomeMessages, channel_messages
-from bot.core.replies import Choice, Choices, Reply, Text
+from bot.core.replies import Choice, Choices, Reply, Summary, Text
 from bot.store.report_repo import ReportRecord
 
 if TYPE_CHECKING:
@@ -116,6 +116,15 @@ def home_title(service: ChatService, who: Who, *, messages: HomeMessages | None 
     m = messages or channel_messages().home
     person = service.staff(who.staff_id)
     return [Text(m.title.format(name=person.name if person else who.staff_id)), Text(m.intro)]
+
+
+def home_page(service: ChatService, who: Who, *, messages: HomeMessages | None = None) -> list[Reply]:
+    """The whole page as one list of replies, for a channel showing it as a message (the person typed one of
+    the home words): its title, then each section's heading and replies."""
+    replies = home_title(service, who, messages=messages)
+    for section in home_for(service, who, messages=messages):
+        replies += [Summary(section.title), *section.replies]
+    return replies
 
 
 def _newest(reports: list[ReportRecord]) -> list[ReportRecord]:

@@ -18,12 +18,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.answer.engine import AnswerEngine
+from bot.core.channel_messages import channel_messages
 from bot.core.conversation import Conversation, Who
 from bot.core.delivery import Deliverer, DrainResult, OutboxSender
-from bot.core.home import START_FORM
+from bot.core.home import START_FORM, home_page
 from bot.core.quiet_hours import QuietHours
 from bot.core.replies import Reply
 from bot.forms import DialogueKey, FormSet, Step, load_forms
+from bot.forms.answers import normalise
 from bot.reminders import AcknowledgementDesk, Reminders, build_reminders
 from bot.reports import default_desk
 from bot.school import SchoolConfig
@@ -94,6 +96,8 @@ class ChatService:
         """One message (or button value) from a known member of staff."""
         if text.startswith(START_FORM):  # a "start a report" button of the home page
             return self.start_form(who, text.removeprefix(START_FORM).strip())
+        if normalise(text) in channel_messages().home.words and not self.in_form(who):
+            return self.conversation.with_notice(who, home_page(self, who))
         return self.conversation.handle(who, text)
 
     def start_form(self, who: Who, form_id: str) -> list[Reply]:

@@ -24,10 +24,8 @@ from bot.channels.teams.cards import submitted_value
 from bot.channels.teams.deliver import Backoff, send_card, send_text
 from bot.channels.teams.messages import TeamsMessages
 from bot.core.conversation import Who
-from bot.core.home import home_for, home_title
-from bot.core.replies import Reply, Summary, Text
+from bot.core.replies import Reply, Text
 from bot.core.service import ChatService, PlatformUser
-from bot.forms.answers import normalise
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +76,8 @@ class PolicyTeamsBot(ActivityHandler):
             await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
             return
         await asyncio.to_thread(self._service.remember_reference, PLATFORM, who, personal_reference(activity))
-        if normalise(text) in self._messages.home_words:
-            replies = await asyncio.to_thread(self._home, who)
-        else:
-            replies = await asyncio.to_thread(self._service.handle, who, text)
+        replies = await asyncio.to_thread(self._service.handle, who, text)  # "home" too: the core's page
         await send_card(turn_context, replies, messages=self._messages, backoff=self._backoff)
-
-    def _home(self, who: Who) -> list[Reply]:
-        """The core's home page as one card: its title, then each section's heading and replies."""
-        replies = home_title(self._service, who)
-        for section in home_for(self._service, who):
-            replies += [Summary(section.title), *section.replies]
-        return replies
 
     # -- joining and installing -----------------------------------------------------------------
 

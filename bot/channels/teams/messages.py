@@ -20,7 +20,6 @@ class TeamsMessages(BaseModel):
     not_staff: str
     personal_only: str
     welcome: str
-    home_words: tuple[str, ...]
     send: str
     card_summary: str
     error: str
