@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.errors import ConfigError
 
@@ -21,6 +21,13 @@ try:  # the C parser is several times faster; the Python one is the fallback
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
+
+
+class ConfigModel(BaseModel):
+    """The base of the models configuration files are validated into: an unknown key is a mistake to report
+    (a misspelt option must not be silently ignored), and what was loaded does not change while it runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LineDict(dict):

@@ -9,18 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.errors import ConfigError
 from bot.paths import intents_dir
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 CHANNELS_FILE = "channels.yaml"
 
 
-class HomeMessages(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class HomeMessages(ConfigModel):
     words: tuple[str, ...]
     title: str
     intro: str
@@ -36,9 +32,7 @@ class HomeMessages(BaseModel):
     start_prompt: str
 
 
-class SlackMessages(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SlackMessages(ConfigModel):
     not_staff: str
     moved_to_dm: str
     report_in_dm: str
@@ -53,9 +47,7 @@ class SlackMessages(BaseModel):
     private_hint: str
 
 
-class ChannelMessages(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ChannelMessages(ConfigModel):
     home: HomeMessages
     slack: SlackMessages
 

@@ -11,39 +11,33 @@ import string
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import Field, PositiveInt
 
 from bot.forms.model import Timing
-
-
-def _strict() -> ConfigDict:
-    return ConfigDict(extra="forbid", frozen=True)
+from bot.yamlfile import ConfigModel
 
 
 def _words() -> Any:
     return Field(min_length=1)
 
 
-class PrivacyNotice(BaseModel):
-    model_config = _strict()
+class PrivacyNotice(ConfigModel):
     title: str = Field(min_length=1)
     text: str = Field(min_length=1)
 
 
-class Commands(BaseModel):
+class Commands(ConfigModel):
     """Words that mean a command at any step (compared ignoring case and surrounding punctuation)."""
 
-    model_config = _strict()
     back: list[str] = _words()
     skip: list[str] = _words()
     cancel: list[str] = _words()
     help: list[str] = _words()
 
 
-class Words(BaseModel):
+class Words(ConfigModel):
     """Words recognised as answers: yes/no, the confirmation's send/change, and how questions start."""
 
-    model_config = _strict()
     yes: list[str] = _words()
     no: list[str] = _words()
     send: list[str] = _words()
@@ -51,15 +45,13 @@ class Words(BaseModel):
     question_starts: list[str] = _words()
 
 
-class Limits(BaseModel):
-    model_config = _strict()
+class Limits(ConfigModel):
     text_max_length: PositiveInt
 
 
-class Labels(BaseModel):
+class Labels(ConfigModel):
     """Short labels: buttons, the summary's rendering of answers."""
 
-    model_config = _strict()
     yes: str
     no: str
     skipped: str
@@ -79,8 +71,7 @@ class Labels(BaseModel):
     nursery: str
 
 
-class Texts(BaseModel):
-    model_config = _strict()
+class Texts(ConfigModel):
     start: str
     optional: str
     help: str
@@ -100,10 +91,9 @@ class Texts(BaseModel):
     submitted: str
 
 
-class Hints(BaseModel):
+class Hints(ConfigModel):
     """Said under a question, by answer type: how to answer it."""
 
-    model_config = _strict()
     multi_choice: str
     datetime: str
     url: str
@@ -113,10 +103,9 @@ class Hints(BaseModel):
     pupil_multiple: str
 
 
-class Invalid(BaseModel):
+class Invalid(ConfigModel):
     """Re-asks, said when an answer does not fit its question (the question follows again)."""
 
-    model_config = _strict()
     empty: str
     text_too_long: str
     choice: str
@@ -146,10 +135,9 @@ _PLACEHOLDERS: dict[str, dict[str, set[str]]] = {
 }
 
 
-class Messages(BaseModel):
+class Messages(ConfigModel):
     """The whole of `_messages.yaml`."""
 
-    model_config = _strict()
     privacy_notice: PrivacyNotice
     commands: Commands
     words: Words

@@ -27,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from bot.forms.conditions import Condition
+from bot.yamlfile import ConfigModel
 
 AnswerType = Literal["text", "choice", "multi_choice", "yes_no", "datetime", "url", "staff", "pupil"]
 
@@ -37,26 +38,23 @@ _ID = r"^[a-z][a-z0-9_]*$"
 _CHOICE_TYPES = ("choice", "multi_choice")
 
 
-class Option(BaseModel):
+class Option(ConfigModel):
     """One option of a choice step; `value` is what is stored and what a button sends back."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     value: str = Field(pattern=_ID)
     label: str = Field(min_length=1)
 
 
-class Notice(BaseModel):
+class Notice(ConfigModel):
     """Guidance said right after a step is answered, e.g. "don't delete the messages"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     when: Condition | None = None
     text: str = Field(min_length=1)
 
 
-class Step(BaseModel):
+class Step(ConfigModel):
     """One question of a form."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=_ID)
     type: AnswerType
     label: str = Field(min_length=1)
@@ -89,10 +87,9 @@ class Step(BaseModel):
         return next((o for o in self.options if o.value == value), None)
 
 
-class Urgency(BaseModel):
+class Urgency(ConfigModel):
     """When a report of this form is urgent: always, or when a condition on its answers holds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     always: bool = False
     when: Condition | None = None
 
@@ -104,10 +101,9 @@ class Urgency(BaseModel):
         return self
 
 
-class Timing(BaseModel):
+class Timing(ConfigModel):
     """How long an unfinished form waits before its one nudge, and before it expires."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     nudge_after_minutes: PositiveInt
     expire_after_minutes: PositiveInt
 
@@ -119,10 +115,9 @@ class Timing(BaseModel):
         return self
 
 
-class Form(BaseModel):
+class Form(ConfigModel):
     """A report form: its steps, and what routing needs to know (urgency, the subject of a concern)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)

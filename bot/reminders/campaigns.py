@@ -8,21 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot import paths
 from bot.errors import ConfigError
 from bot.school import ROLE_NAMES
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 Kind = Literal["ask", "reminder", "escalation"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChaseStep(_Model):
+class ChaseStep(ConfigModel):
     """One stage of chasing: sent `after_days` calendar days after the first ask, to `to`."""
 
     step: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
@@ -31,7 +27,7 @@ class ChaseStep(_Model):
     kind: Kind
 
 
-class AcknowledgementMessages(_Model):
+class AcknowledgementMessages(ConfigModel):
     ask: str
     ask_changed: str
     reminder: str
@@ -52,7 +48,7 @@ class AcknowledgementMessages(_Model):
     outstanding_refused: str
 
 
-class AcknowledgementCampaign(_Model):
+class AcknowledgementCampaign(ConfigModel):
     """The annual acknowledgement of each applicable policy, with its staged chasing."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot.core.replies import Text, to_dict
 from bot.reminders.campaigns import campaigns_dir
@@ -14,20 +14,17 @@ from bot.school import ROLE_NAMES, School, academic_year
 from bot.store import StaffStatus, Transaction
 from bot.store.outbox_repo import QueuedMessage
 from bot.store.reminder_repo import Remindee, ReminderSend
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 
-class MonthDay(BaseModel):
+class MonthDay(ConfigModel):
     """A day of the year: the month and day, e.g. `{month: 9, day: 1}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
 
 
-class ConsentCampaign(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ConsentCampaign(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     to: str
     starts: MonthDay

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot.core.replies import Text, to_dict
 from bot.reminders.calendar import next_reminder_day
@@ -19,18 +19,16 @@ from bot.school import School
 from bot.store import StaffStatus, Transaction
 from bot.store.outbox_repo import QueuedMessage
 from bot.store.reminder_repo import Remindee, ReminderSend
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 
-class InductionStep(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class InductionStep(ConfigModel):
     step: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     after_days: int = Field(ge=0)
     message: str = Field(min_length=10)
 
 
-class InductionCampaign(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class InductionCampaign(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     recent_days: int = Field(ge=1)
     join_within_days: int = Field(ge=0)

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot.core.replies import Text, to_dict
 from bot.policies.model import Policy
@@ -23,7 +23,7 @@ from bot.staff.mis_csv import parse_date
 from bot.store import StaffStatus, Transaction
 from bot.store.outbox_repo import QueuedMessage
 from bot.store.reminder_repo import Remindee, ReminderSend
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 _MONTHS = {name: number for number, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -32,16 +32,12 @@ _MONTHS = {name: number for number, names in enumerate(
 _TERMS = {"autumn": 9, "spring": 1, "summer": 4}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReviewMessages(_Model):
+class ReviewMessages(ConfigModel):
     upcoming: str = Field(min_length=10)
     overdue: str = Field(min_length=10)
 
 
-class ReviewCampaign(_Model):
+class ReviewCampaign(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     before_days: tuple[int, ...] = Field(min_length=1)
     messages: ReviewMessages

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot.core.replies import Choice, Choices, Text, to_dict
 from bot.policies.model import Policy
@@ -30,38 +30,34 @@ from bot.store import StaffStatus, Store, Transaction
 from bot.store.outbox_repo import QueuedMessage
 from bot.store.reminder_repo import Remindee, ReminderSend
 from bot.store.training_repo import TrainingDue
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 Reason = Literal["induction", "refresher", "policy_change"]
 TrainingKind = Literal["training_due", "training_overdue", "training_escalation"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class InductionDue(_Model):
+class InductionDue(ConfigModel):
     """A new starter does it `due_days` after their start date (if they started within `within_days`)."""
 
     due_days: int = Field(ge=0)
     within_days: int = Field(ge=0)
 
 
-class RefresherDue(_Model):
+class RefresherDue(ConfigModel):
     """Once each academic year by `due`; `late_days` from first sight when the date has already passed."""
 
     due: MonthDay
     late_days: int = Field(ge=0)
 
 
-class PolicyChangeDue(_Model):
+class PolicyChangeDue(ConfigModel):
     """Everyone redoes it within `due_days` when the text of one of `policies` changes."""
 
     policies: tuple[str, ...] = Field(min_length=1)
     due_days: int = Field(ge=0)
 
 
-class Training(_Model):
+class Training(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     title: str = Field(min_length=3)
     induction: InductionDue | None = None
@@ -76,7 +72,7 @@ class Training(_Model):
         return self
 
 
-class TrainingStep(_Model):
+class TrainingStep(ConfigModel):
     """One stage of chasing: `offset_days` calendar days from the due date (negative: before), to `to`."""
 
     step: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
@@ -85,7 +81,7 @@ class TrainingStep(_Model):
     kind: TrainingKind
 
 
-class TrainingMessages(_Model):
+class TrainingMessages(ConfigModel):
     training_due: str
     training_overdue: str
     training_escalation_header: str
@@ -108,7 +104,7 @@ class TrainingMessages(_Model):
         return self
 
 
-class TrainingPhrases(_Model):
+class TrainingPhrases(ConfigModel):
     """What staff type: `done` records the training (with its id after it, or alone when one is due); `due`
     lists what is due."""
 
@@ -116,7 +112,7 @@ class TrainingPhrases(_Model):
     due: tuple[str, ...] = Field(min_length=1)
 
 
-class TrainingCampaign(_Model):
+class TrainingCampaign(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     trainings: tuple[Training, ...] = Field(min_length=1)
     chase: tuple[TrainingStep, ...] = Field(min_length=1)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.errors import ConfigError
 from bot.paths import intents_dir
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 
-class ReportMessages(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ReportMessages(ConfigModel):
     picker: str
     picker_cancel: str
     picker_cancelled: str

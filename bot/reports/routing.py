@@ -13,21 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from bot.errors import ConfigError
 from bot.forms.loader import FORM_IDS
 from bot.paths import intents_dir
 from bot.school.routing import LINE_MANAGER, FormRoute, check_role
 from bot.store.records import StaffRecord
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Escalation(_Model):
+class Escalation(ConfigModel):
     after_minutes: PositiveInt = 15
     chain: list[str] = Field(min_length=1)
 
@@ -38,7 +34,7 @@ class Escalation(_Model):
         return self
 
 
-class RoutingRules(_Model):
+class RoutingRules(ConfigModel):
     escalation: Escalation
     instead: dict[str, str] = {}
     notes: dict[str, str] = {}

@@ -31,6 +31,7 @@ from pydantic import (
 from bot.errors import PolicybotError
 from bot.school.roles import ROLE_NAMES, Role
 from bot.school.routing import FormRoute
+from bot.yamlfile import ConfigModel
 
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -126,11 +127,7 @@ ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class StaffMember(_Model):
+class StaffMember(ConfigModel):
     """One person as the school file lists them."""
 
     id: Id
@@ -160,7 +157,7 @@ class StaffMember(_Model):
         return self.status != "left"
 
 
-class SchoolHours(_Model):
+class SchoolHours(ConfigModel):
     """When the school is open: quiet hours and reminder sweeps follow these."""
 
     start: ClockTime
@@ -179,7 +176,7 @@ class SchoolHours(_Model):
         return self
 
 
-class DateRange(_Model):
+class DateRange(ConfigModel):
     """A named span of days, both ends included."""
 
     name: Text
@@ -211,7 +208,7 @@ class Term(DateRange):
         return self
 
 
-class DaySpan(_Model):
+class DaySpan(ConfigModel):
     """One day (`start` only) or several days, both ends included: a closure or an INSET day."""
 
     name: Text
@@ -232,12 +229,12 @@ class DaySpan(_Model):
         return isinstance(day, date) and self.start <= day <= self.last
 
 
-class Contact(_Model):
+class Contact(ConfigModel):
     name: Text
     phone: Phone
 
 
-class Contacts(_Model):
+class Contacts(ConfigModel):
     """Safeguarding contacts outside the school; the DSL and deputies are staff with those roles."""
 
     childrens_services: Contact
@@ -246,7 +243,7 @@ class Contacts(_Model):
     nspcc: Contact | None = None
 
 
-class Retention(_Model):
+class Retention(ConfigModel):
     """How long the bot keeps records before the worker deletes them.
 
     Reports are safeguarding records. The default, 25 years after a report last changed, follows the IRMS
@@ -257,7 +254,7 @@ class Retention(_Model):
     reports_years: int = Field(default=25, ge=1, le=100)
 
 
-class School(_Model):
+class School(ConfigModel):
     """One school: its calendar, contacts, applicable policies and staff."""
 
     id: Id
@@ -333,7 +330,7 @@ class School(_Model):
         return None
 
 
-class TrustInfo(_Model):
+class TrustInfo(ConfigModel):
     id: Id
     name: Text
 
@@ -342,7 +339,7 @@ class SingleSchoolFile(School):
     """The single-school shape: a school's keys at the top level of the file."""
 
 
-class TrustFile(_Model):
+class TrustFile(ConfigModel):
     """The multi-academy trust shape."""
 
     trust: TrustInfo

@@ -7,10 +7,11 @@ full rule set on top of it. A rule names roles, never people, so it stays right 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from bot.forms.conditions import Condition
 from bot.school.roles import ROLE_NAMES
+from bot.yamlfile import ConfigModel
 
 #: Not a role anyone holds: the reporter's own line manager (`line_manager` in the staff list).
 LINE_MANAGER = "line_manager"
@@ -22,11 +23,7 @@ def check_role(role: str) -> str:
     return role
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Also(_Model):
+class Also(ConfigModel):
     """Extra recipients when a condition on the answers holds, with a note (by name) shown to them."""
 
     when: Condition
@@ -40,7 +37,7 @@ class Also(_Model):
         return self
 
 
-class FormRoute(_Model):
+class FormRoute(ConfigModel):
     """Who receives one form: `to` act on it, `copy` are told for information, `approval` decide in order."""
 
     to: list[str] = []

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from bot import paths
 from bot.core.replies import Choice, Choices, Reply, Text, to_dict
@@ -23,20 +23,16 @@ from bot.staff.joiners import JoinerOutcome, confirm_joiner, reject_joiner
 from bot.staff.mis_csv import parse_roles
 from bot.store import StaffStatus, Store
 from bot.store.outbox_repo import QueuedMessage
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class JoinerPhrases(_Model):
+class JoinerPhrases(ConfigModel):
     confirm: tuple[str, ...] = Field(min_length=1)
     reject: tuple[str, ...] = Field(min_length=1)
     as_: tuple[str, ...] = Field(min_length=1, alias="as")
 
 
-class JoinerWords(_Model):
+class JoinerWords(ConfigModel):
     ask: str
     confirm_button: str
     reject_button: str
@@ -48,7 +44,7 @@ class JoinerWords(_Model):
     none_waiting: str
 
 
-class JoinerMessages(_Model):
+class JoinerMessages(ConfigModel):
     phrases: JoinerPhrases
     messages: JoinerWords
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.errors import ConfigError
 from bot.paths import intents_dir
-from bot.yamlfile import load_yaml, validate
+from bot.yamlfile import ConfigModel, load_yaml, validate
 
 TEAMS_FILE = "teams.yaml"
 
 
-class TeamsMessages(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class TeamsMessages(ConfigModel):
     not_staff: str
     personal_only: str
     welcome: str
