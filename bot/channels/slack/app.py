@@ -96,7 +96,7 @@ class SlackChannel:
         if who is None:
             self._post(channel, [Text(self.messages.not_staff)])
             return
-        self._remember_dm(who, channel=channel, user_id=user_id, team=team)
+        self.service.remember_reference(SLACK, who, {"channel": channel, "user": user_id, "team": team})
         self._post(channel, self.service.handle(who, unescape(event.get("text") or "")), who=who)
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -272,8 +272,3 @@ class SlackChannel:
     def _open_dm(self, user_id: str) -> str:
         """A DM with someone who is not staff (to say so): opened, never remembered."""
         return str(self.client.conversations_open(users=user_id)["channel"]["id"])
-
-    def _remember_dm(self, who: Who, *, channel: str, user_id: str, team: str) -> None:
-        reference = {"channel": channel, "user": user_id, "team": team}
-        if self.service.reference(SLACK, who.staff_id) != reference:
-            self.service.remember_reference(SLACK, who, reference)
