@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
 
-def insert_json_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+def insert_many(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                      constants: Mapping[str, Any] | None = None) -> int:
     """Insert `rows` (tuples of values for `columns`: str, int, date, None, or a list/dict for a JSON column)
     with `constants` (column -> value, the same for every row), skipping rows whose unique key exists.
@@ -40,10 +40,10 @@ def insert_json_rows(session: Session, table: Table, columns: Sequence[str], row
     return _sqlite_insert(session, table, columns, rows, constants)
 
 
-def insert_json_rows_returning(session: Session, table: Table, columns: Sequence[str],
+def insert_many_returning(session: Session, table: Table, columns: Sequence[str],
                                rows: Sequence[Sequence[Any]], *, returning: Sequence[str],
                                constants: Mapping[str, Any] | None = None) -> list[tuple]:
-    """`insert_json_rows`, returning the `returning` columns of the rows inserted (in no particular order).
+    """`insert_many`, returning the `returning` columns of the rows inserted (in no particular order).
     The table must have an integer primary key `id`."""
     if not rows:
         return []

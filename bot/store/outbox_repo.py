@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_json_rows
+from bot.store.bulk import insert_many
 from bot.store.models import ConsoleInboxRow, OutboxBodyRow, OutboxRow, ReportRow
 
 
@@ -87,7 +87,7 @@ class OutboxRepository:
         same request to many people) share one body, hashed once."""
         bodies = self._store_bodies([m.replies for m in messages])
         rows = [(m.school_id, m.recipient_id, bodies[id(m.replies)], m.idempotency_key) for m in messages]
-        return insert_json_rows(self._session, OutboxRow.__table__,
+        return insert_many(self._session, OutboxRow.__table__,
                                 ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
                                 constants={"attempts": 0, "next_attempt_at": now, "created_at": now})
 
@@ -99,7 +99,7 @@ class OutboxRepository:
             if id(item) not in keys:
                 keys[id(item)] = key = body_id(item)
                 distinct[key] = item
-        insert_json_rows(self._session, OutboxBodyRow.__table__, ("id", "replies"), list(distinct.items()))
+        insert_many(self._session, OutboxBodyRow.__table__, ("id", "replies"), list(distinct.items()))
         return keys
 
     def claim_due(self, *, now: datetime, lease: timedelta, limit: int = 50) -> list[OutboxMessage]:

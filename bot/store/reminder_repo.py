@@ -20,7 +20,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_json_rows_returning
+from bot.store.bulk import insert_many_returning
 from bot.store.coltypes import day_reader, moment_reader
 from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
 
@@ -128,7 +128,7 @@ class ReminderRepository:
         by_time: dict[datetime, list[ReminderSend]] = {}
         for send in by_key.values():
             by_time.setdefault(send.sent_at, []).append(send)
-        results = [(group, insert_json_rows_returning(
+        results = [(group, insert_many_returning(
             self._session, ReminderSendRow.__table__, _ROW_FIELDS, [(*s[:7], s.items) for s in group],
             constants={"sent_at": sent_at}, returning=("staff_id", "campaign", "step", "period")))
             for sent_at, group in by_time.items()]

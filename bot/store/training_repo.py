@@ -14,7 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import Text, cast, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_json_rows
+from bot.store.bulk import insert_many
 from bot.store.coltypes import day_reader
 from bot.store.models import PolicyVersionRow, TrainingDueRow
 from bot.store.reminder_repo import insert_ignoring_duplicates
@@ -43,7 +43,7 @@ class TrainingRepository:
     def add_dues(self, dues: Sequence[TrainingDue], *, now: datetime) -> int:
         """Create the dues not created before (one statement); returns how many were new."""
         rows = list(dues)  # a TrainingDue is already the row, in _FIELDS order
-        return insert_json_rows(self._session, TrainingDueRow.__table__, _FIELDS, rows, constants={"created_at": now})
+        return insert_many(self._session, TrainingDueRow.__table__, _FIELDS, rows, constants={"created_at": now})
 
     def dues(self, *, school_id: str | None = None, staff_id: str | None = None, open_only: bool = False,
              open_or_done_since: date | None = None) -> list[TrainingDue]:
