@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.coltypes import UTCDateTime
@@ -226,10 +226,13 @@ class ReminderSendRow(Base):
     """A reminder message due to someone, inserted before it is queued: the unique key makes it exactly-once."""
 
     __tablename__ = "reminder_sends"
-    __table_args__ = (UniqueConstraint("staff_id", "campaign", "step", "period"),)
+    # A sweep reads one school's rows of one campaign at a time (migration 0010: by school alone, it read every
+    # campaign's rows, a school's whole ledger, once per campaign).
+    __table_args__ = (UniqueConstraint("staff_id", "campaign", "step", "period"),
+                      Index("ix_reminder_sends_school_id_campaign", "school_id", "campaign"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[str] = mapped_column(String(64), index=True)
+    school_id: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[str] = mapped_column(String(64))  # whom the reminder is about
     campaign: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
