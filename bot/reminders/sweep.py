@@ -185,7 +185,7 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
     choices = {p.id: to_dict(acknowledgement_choices(campaign, p)) for p in policies}  # the same for everyone
     made: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for (recipient, kind), items in messages.items():
-        key = message_key(i.send.key for i in items)
+        key = items[0].send.key if len(items) == 1 else message_key(i.send.key for i in items)
         outgoing.append(QueuedMessage(school_id=school.id, recipient_id=recipient, idempotency_key=key,
                                       replies=_message(campaign, kind, items, choices=choices, made=made)))
         queued.append(Queued(staff=recipient, campaign=campaign.id, kind=kind,
@@ -240,7 +240,7 @@ def _message(campaign: AcknowledgementCampaign, kind: str, dues: list[_Due], *, 
                                      asked=d.asked.date().isoformat() if d.asked else "")
                  for d in dues for p in d.cover.policies]
         return [to_dict(Text(m.escalation_header + "\n" + "\n".join(f"- {line}" for line in lines)))]
-    shape = (kind, *((d.cover.pairs, d.changed) for d in dues))
+    shape = (kind, *((id(d.cover), d.changed) for d in dues))  # a cover lives as long as the sweep of a school
     if shape not in made:
         made[shape] = _request(campaign, kind, [(p, p.id in d.changed) for d in dues for p in d.cover.policies],
                                choices=choices)

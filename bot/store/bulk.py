@@ -21,9 +21,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, Integer, Table, bindparam, func, select, text
+from sqlalchemy import Date, Integer, Table, bindparam, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
@@ -50,13 +51,14 @@ def insert_many_returning(session: Session, table: Table, columns: Sequence[str]
     if _is_postgres(session):
         result = session.execute(*_postgres_statement(table, columns, rows, constants, returning=returning))
         return [tuple(r) for r in result.fetchall()]
-    before = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    # (through the driver: one primary-key look-up, where a compiled statement costs more than the query)
+    before = session.connection().exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one()
     inserted = _sqlite_insert(session, table, columns, rows, constants)
     if not inserted:
         return []
     if inserted == len(rows) and set(returning) <= set(columns):  # every row: no need to read them back
-        at = [columns.index(c) for c in returning]
-        return [tuple(row[i] for i in at) for row in rows]
+        pick = itemgetter(*(columns.index(c) for c in returning))
+        return list(map(pick, rows)) if len(returning) > 1 else [(pick(row),) for row in rows]
     query = select(*(table.c[c] for c in returning)).where(table.c.id > before)
     return [tuple(r) for r in session.connection().execute(query).fetchall()]
 
@@ -89,11 +91,25 @@ def _sqlite_insert(session: Session, table: Table, columns: Sequence[str], rows:
 
 def _converter(table: Table, column: str, dialect: Any) -> Callable[[Any], Any] | None:
     """How a value of this column is handed to the SQLite driver: JSON serialised once per distinct object,
-    other types through their own bind processing (dates and timestamps as text); None: as it is."""
+    other types through their own bind processing (dates and timestamps as text), once per distinct value (a
+    sweep's rows share a handful of due dates); None: as it is."""
     kind = table.c[column].type
     if isinstance(kind, JSON):
         return _json_once()
-    return kind.dialect_impl(dialect).bind_processor(dialect)
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    return None if process is None else _once(process)
+
+
+def _once(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, remembering its result for each distinct (hashable) value."""
+    done: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value not in done:
+            done[value] = process(value)
+        return done[value]
+
+    return convert
 
 
 def _plain(value: Any) -> str:
