@@ -185,7 +185,7 @@ def sweep_acknowledgements(tx: Transaction, *, school: School, staff: list[Remin
     choices = {p.id: to_dict(acknowledgement_choices(campaign, p)) for p in policies}  # the same for everyone
     made: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for (recipient, kind), items in messages.items():
-        key = items[0].send.key if len(items) == 1 else message_key(i.send.key for i in items)
+        key = message_key([i.send.key for i in items])
         outgoing.append(QueuedMessage(school_id=school.id, recipient_id=recipient, idempotency_key=key,
                                       replies=_message(campaign, kind, items, choices=choices, made=made)))
         queued.append(Queued(staff=recipient, campaign=campaign.id, kind=kind,
