@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.core.delivery import OutboxSender, backoff
 from bot.core.inbox import ConsoleInboxDeliverer, take_inbox
 from bot.core.replies import Reply, Text, to_dict
-from bot.store import Store
+from bot.store import Store, Transaction, open_store
 from bot.store.models import OutboxBodyRow
 from bot.store.outbox_repo import QueuedMessage
 
@@ -132,3 +134,43 @@ def test_the_same_words_to_many_people_are_stored_once_and_deleted_with_their_la
     assert bodies(store) == [request]  # p1, p2 and p8 still use it
     with store.transaction() as tx:
         assert [m.replies for m in tx.outbox.list(recipient_id="p1")] == [request]
+
+
+def test_the_longest_waiting_message_goes_first_then_the_order_queued(store: Store):
+    for key, wait in (("later", 5), ("first", 0), ("second", 0)):
+        with store.transaction() as tx:
+            tx.outbox.queue(school_id="riverside", recipient_id="d.price", replies=[to_dict(Text(key))],
+                            idempotency_key=key, now=START + timedelta(minutes=wait))
+    with store.transaction(write=True) as tx:
+        claimed = tx.outbox.claim_due(now=START + timedelta(minutes=10), lease=timedelta(minutes=1))
+    assert [m.idempotency_key for m in claimed] == ["first", "second", "later"]
+
+
+def _plans(store: Store, run: Callable[[Transaction], object]) -> list[str]:
+    """SQLite's query plan of every SELECT that `run` makes."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        with store.transaction(write=True) as tx:
+            run(tx)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    with store.engine.connect() as connection:
+        return [" / ".join(row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                for sql, params in statements]
+
+
+def test_the_sender_and_a_report_look_up_never_walk_the_delivered_messages(tmp_path: Path):
+    """Delivered reminders are kept by the thousand: the sender's poll goes through the index of undelivered
+    messages, a report's messages through the index of report messages (which reminders are not in)."""
+    with open_store(f"sqlite:///{tmp_path / 'plans.db'}") as store:
+        sender = _plans(store, lambda tx: tx.outbox.claim_due(now=START, lease=timedelta(minutes=1)))
+        by_report = _plans(store, lambda tx: tx.outbox.report_keys(reference="R-1", recipient_id="d.price"))
+    assert sender == ["SEARCH outbox USING INDEX ix_outbox_pending (next_attempt_at<?)"]
+    assert "SEARCH outbox USING INDEX ix_outbox_report_id (report_id=?)" in by_report[0]
+    assert "SCAN" not in " ".join(sender + by_report)

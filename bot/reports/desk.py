@@ -316,8 +316,7 @@ class ReportDesk:
     def _acts_on(tx: Transaction, report: ReportRecord, staff_id: str) -> bool:
         """Whether `staff_id` was sent the report to act on it (alerted, escalated to, asked to approve), not
         only copied. What each person was sent, and why, is the outbox's record for this report."""
-        kinds = {_kind(m.idempotency_key) for m in tx.outbox.list(recipient_id=staff_id)
-                 if m.report_reference == report.reference}
+        kinds = {_kind(key) for key in tx.outbox.report_keys(reference=report.reference, recipient_id=staff_id)}
         return bool(kinds - {COPY})
 
     def _close(self, tx: Transaction, report: ReportRecord, *, staff_id: str, outcome: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.coltypes import UTCDateTime
@@ -175,15 +175,24 @@ class OutboxRow(Base):
     """A message to one person, waiting to be delivered (retried with backoff until it is)."""
 
     __tablename__ = "outbox"
+    # Partial indexes (migration 0011): the sender looks only at messages not delivered yet, which stay few
+    # however many have been delivered; a report's messages are found by report, and the messages of a
+    # reminder sweep (no report) cost neither index anything.
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("delivered_at IS NULL"),
+              postgresql_where=text("delivered_at IS NULL")),
+        Index("ix_outbox_report_id", "report_id", sqlite_where=text("report_id IS NOT NULL"),
+              postgresql_where=text("report_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[str] = mapped_column(String(64))
-    recipient_id: Mapped[str] = mapped_column(String(64), index=True)
+    recipient_id: Mapped[str] = mapped_column(String(64))
     body_id: Mapped[str] = mapped_column(ForeignKey("outbox_bodies.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     attempts: Mapped[int]
-    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
