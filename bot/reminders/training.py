@@ -202,6 +202,8 @@ def _new_dues(campaign: TrainingCampaign, *, school: School, staff: list[Reminde
             if due_on < today:  # installed after the date: everyone gets the grace period
                 due_on = today + timedelta(days=training.refresher.late_days)
             refresher_on[training.id] = due_on
+    # the earliest start date still owing each induction training (one date, not a subtraction per person)
+    induction_since = {t.id: today - timedelta(days=t.induction.within_days) for t in campaign.trainings if t.induction}
     at_work = (StaffStatus.ACTIVE, StaffStatus.ON_LEAVE)
     dues: list[TrainingDue] = []
     for person in staff:
@@ -210,8 +212,7 @@ def _new_dues(campaign: TrainingCampaign, *, school: School, staff: list[Reminde
         started = person.start_date
         new_this_year = started is not None and started >= year_start
         for training in campaign.trainings:
-            if training.induction and started is not None and \
-                    timedelta(0) <= today - started <= timedelta(days=training.induction.within_days):
+            if training.induction and started is not None and induction_since[training.id] <= started <= today:
                 period = f"induction:{started.isoformat()}"
                 if (person.id, training.id, period) not in have:
                     dues.append(TrainingDue(school_id=school.id, staff_id=person.id, training=training.id,
