@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import PolicybotError
@@ -188,3 +191,32 @@ def test_the_reminder_ledger_claims_each_key_once_and_returns_only_what_it_inser
     assert sorted((s.staff_id, s.step) for s in ledger) == [("a", "ask"), ("b", "ask"), ("b", "reminder-1"),
                                                            ("c", "ask"), ("d", "ask")]
     assert all(s.items == [["snmat", "v1"]] and s.sent_at == at for s in ledger)
+
+
+def test_writers_in_one_process_queue_for_each_other_instead_of_failing(store: Store) -> None:
+    """A web process answers many people at once, and each message writes. The threads of one process queue
+    for the write lock among themselves (on SQLite the store's own lock, not SQLite's sleep-and-retry): with
+    SQLite's busy timeout at zero, any writer left to meet another at the database would fail at once."""
+    if store.engine.dialect.name == "sqlite":
+        store.engine.dispose()
+        event.listen(store.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout = 0"))
+    _school(store)
+    failures: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(15):
+                with store.transaction(write=True) as tx:
+                    tx.staff.add(_person(id=f"w{n}.{i}", email=None))
+                    time.sleep(0.001)  # hold the lock while others arrive
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with store.transaction() as tx:
+        assert len([p for p in tx.staff.list(school_id="riverside") if p.id.startswith("w")]) == 8 * 15

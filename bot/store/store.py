@@ -11,7 +11,8 @@ they take and return plain records, never ORM rows or sessions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from threading import RLock
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -59,6 +60,12 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and its own queue is a poll: a writer finding the file locked sleeps
+        # 1, 2, 5 ... up to 100 ms between tries, so under load it waits far longer than the lock is held (a few
+        # milliseconds). The threads of one process (a web process's concurrent requests) take this lock
+        # first, and the next is woken the moment it is free; other processes still meet SQLite's busy timeout.
+        # PostgreSQL's writers queue on row locks and need nothing.
+        self._writer: AbstractContextManager[object] = RLock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @property
     def url(self) -> str:
@@ -73,7 +80,7 @@ class Store:
         at the start (queueing behind other writers) instead of failing with "database is locked" when a
         reader tries to become a writer; PostgreSQL needs nothing (its row locks do the queueing).
         """
-        with self._sessions.begin() as session:
+        with self._writer if write else nullcontext(), self._sessions.begin() as session:
             if write:
                 session.connection(execution_options={IMMEDIATE: True})
             yield Transaction(session)
@@ -81,7 +88,7 @@ class Store:
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A raw session in one transaction, for store implementations in this package only."""
-        with self._sessions.begin() as session:
+        with self._writer if write else nullcontext(), self._sessions.begin() as session:
             if write:
                 session.connection(execution_options={IMMEDIATE: True})
             yield session
