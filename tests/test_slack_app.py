@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_bolt import App
 from slack_fake import (
     SIGNING_SECRET,
     TEAM,
@@ -494,3 +496,20 @@ def test_every_hostile_message_gets_a_reply_and_no_markup_is_executed(slack: Sla
         for live in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<https://"):
             assert live not in shown or live not in hostile.text, (hostile.name, live)
         slack.dm(TEACHER, "cancel")  # leave no offer or form behind for the next entry
+
+
+def test_a_burst_of_connections_waits_to_be_served_instead_of_being_dropped() -> None:
+    """Slack sends many requests at once to a busy workspace's app. Connections the server has not accepted
+    yet wait in the listen backlog; with socketserver's default of 5, the kernel dropped the rest and their
+    clients tried again only a second later. Here nothing accepts (the server is not serving)."""
+    app = App(signing_secret=SIGNING_SECRET, token="xoxb-test", token_verification_enabled=False)
+    server = http_server(app, port=0, host="127.0.0.1")
+    sockets = []
+    try:
+        for _ in range(40):
+            sockets.append(socket.create_connection(server.server_address, timeout=0.5))  # a dropped SYN: timeout
+    finally:
+        for opened in sockets:
+            opened.close()
+        server.server_close()
+    assert len(sockets) == 40

