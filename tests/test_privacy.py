@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.errors import ConfigError
 from bot.forms import DialogueKey, Submitted, load_forms
-from bot.privacy import ErasureRefused, delete_expired_reports, erase_staff, export_staff
+from bot.privacy import ErasureRefused, delete_delivered_messages, delete_expired_reports, erase_staff, export_staff
 from bot.privacy.retention import years_before
 from bot.reminders import build_reminders
 from bot.reminders.worker import Clock
@@ -74,7 +74,9 @@ def submit(desk: ReportDesk, form_id: str, *, reporter: str, subjects: tuple[str
 def test_retention_defaults_to_25_years_and_is_validated_with_a_line(tmp_path: Path) -> None:
     assert load_school(ROOT / "school" / "demo-school.yaml").schools[0].retention.reports_years == 25
     assert load_school(school_file(tmp_path, retention="reports_years: 7")).schools[0].retention.reports_years == 7
-    for bad in ("reports_years: 0", "reports_years: seven", "report_years: 7"):
+    assert load_school(ROOT / "school" / "demo-school.yaml").schools[0].retention.messages_days == 90
+    assert load_school(school_file(tmp_path, retention="messages_days: 30")).schools[0].retention.messages_days == 30
+    for bad in ("reports_years: 0", "reports_years: seven", "report_years: 7", "messages_days: 1"):
         with pytest.raises(ConfigError) as error:
             load_school(school_file(tmp_path, retention=bad))
         assert "school.yaml:" in str(error.value) and "retention" in str(error.value)
@@ -147,6 +149,56 @@ def test_the_worker_tick_applies_retention(store: Store, demo_school: SchoolConf
     with store.transaction() as tx:
         assert [r.reference for r in tx.reports.list()] == [kept]
         assert [e.subject for e in tx.privacy.entries()] == [old]
+
+
+def _sent(store: Store, key: str, *, queued: datetime, delivered: datetime | None,
+          report: str | None = None) -> None:
+    """A message to h.li queued at `queued` (about `report`, if given) and delivered at `delivered`."""
+    with store.transaction(write=True) as tx:
+        report_id = tx.reports.get(report).id if report else None  # type: ignore[union-attr]
+        tx.outbox.queue(school_id="riverside", recipient_id="h.li", replies=[{"type": "text", "text": key}],
+                        idempotency_key=key, now=queued, report_id=report_id)
+        if delivered is not None:
+            [message] = [m for m in tx.outbox.list(recipient_id="h.li") if m.idempotency_key == key]
+            tx.outbox.mark_delivered(message.id, now=delivered)
+
+
+def _keys(store: Store) -> set[str]:
+    with store.transaction() as tx:
+        return {m.idempotency_key for m in tx.outbox.list(recipient_id="h.li")}
+
+
+def test_delivered_messages_are_deleted_after_the_schools_period_but_not_a_reports_or_one_still_to_go(
+        store: Store, tmp_path: Path) -> None:
+    config = load_school(school_file(tmp_path, retention="messages_days: 30"))
+    sync_from_school(store, config=config)
+    report = submit(desk_at(store, config, NOW - timedelta(days=60)), "media_enquiry", reporter="r.ahmed")
+    _sent(store, "old", queued=NOW - timedelta(days=41), delivered=NOW - timedelta(days=40))
+    _sent(store, "recent", queued=NOW - timedelta(days=11), delivered=NOW - timedelta(days=10))
+    _sent(store, "waiting", queued=NOW - timedelta(days=40), delivered=None)  # still to deliver: kept
+    _sent(store, "of-a-report", queued=NOW - timedelta(days=41), delivered=NOW - timedelta(days=40), report=report)
+
+    assert delete_delivered_messages(store, config=config, now=NOW) == 1
+    assert delete_delivered_messages(store, config=config, now=NOW) == 0
+    assert _keys(store) == {"recent", "waiting", "of-a-report"}
+    with store.engine.connect() as connection:  # the words went with the message
+        words = json.dumps(list(connection.execute(select(OutboxBodyRow.replies)).scalars()))
+    assert '"old"' not in words and '"recent"' in words
+
+
+def test_the_worker_looks_for_expired_messages_hourly_not_every_tick(store: Store, demo_school: SchoolConfig) -> None:
+    sync_from_school(store, config=demo_school)
+    now = [NOW]
+    clock = Clock(reminders=build_reminders(store, config=demo_school), desk=desk_at(store, demo_school, NOW),
+                  dialogues=DatabaseDialogueStateStore(store), forms=FORMS, now=lambda: now[0])
+    clock.tick()
+    _sent(store, "expires-now", queued=NOW - timedelta(days=91), delivered=NOW - timedelta(days=90))
+    now[0] = NOW + timedelta(minutes=30)
+    clock.tick()
+    assert "expires-now" in _keys(store)  # looked for at the last hour's tick, not again yet
+    now[0] = NOW + timedelta(hours=1)
+    clock.tick()
+    assert "expires-now" not in _keys(store)
 
 
 # -- subject access: export --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Retention: the worker deletes each report once the school's retention period has passed since it last
-changed (`retention.reports_years` in the school file), with its audit trail and its messages.
+changed (`retention.reports_years` in the school file), with its audit trail and its messages; and every other
+message the bot sent once `retention.messages_days` have passed since it was delivered.
 
 What survives is a privacy-log entry saying which reference was deleted, when and after how long, so the
 school can show that it applied its retention schedule; the entry never holds the report's contents.
@@ -10,7 +11,8 @@ deleted, and logged, once.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 
 from bot.school import SchoolConfig
 from bot.store import Store
@@ -49,3 +51,17 @@ def delete_expired_reports(store: Store, *, config: SchoolConfig, now: datetime)
 
 def _day(moment: datetime) -> date:
     return moment.date()
+
+
+def delete_delivered_messages(store: Store, *, config: SchoolConfig, now: datetime) -> int:
+    """Delete the messages (not a report's) delivered more than each school's `messages_days` ago; returns how
+    many. One statement per distinct period: each reads the outbox once, whatever the number of schools."""
+    by_period: dict[int, list[str]] = defaultdict(list)
+    for school in config.schools:
+        by_period[school.retention.messages_days].append(school.id)
+    with store.transaction(write=True) as tx:
+        deleted = sum(tx.outbox.delete_delivered(school_ids=schools, before=now - timedelta(days=days))
+                      for days, schools in by_period.items())
+    if deleted:
+        log.info("retention: deleted %d delivered message(s) past their retention period", deleted)
+    return deleted

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.core.sweeps import sweep_forms
 from bot.forms import DialogueStateStore, FormSet
-from bot.privacy import delete_expired_reports
+from bot.privacy import delete_delivered_messages, delete_expired_reports
 from bot.reminders.service import Reminders
 from bot.reports.desk import ReportDesk
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: A tick this late still runs (once, however many were missed).
 MISFIRE_GRACE = timedelta(hours=6)
+#: Delivered messages past retention are looked for this often, not every tick: each look reads the outbox.
+MESSAGE_RETENTION_EVERY = timedelta(hours=1)
 JOB_ID = "policybot-sweeps"
 
 
@@ -45,6 +47,7 @@ class Clock:
     dialogues: DialogueStateStore
     forms: FormSet
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _messages_pruned_at: datetime | None = field(default=None, init=False)
 
     def tick(self) -> TickResult:
         moment = self.now()
@@ -52,6 +55,9 @@ class Clock:
         escalated = self.desk.escalate_due(now=moment)
         handled = sweep_forms(store=self.reminders.store, dialogues=self.dialogues, forms=self.forms, now=moment)
         delete_expired_reports(self.reminders.store, config=self.reminders.config, now=moment)  # retention
+        if self._messages_pruned_at is None or moment - self._messages_pruned_at >= MESSAGE_RETENTION_EVERY:
+            delete_delivered_messages(self.reminders.store, config=self.reminders.config, now=moment)
+            self._messages_pruned_at = moment
         result = TickResult(reminders=len(queued), escalated=len(escalated), forms=len(handled))
         log.info("tick at %s: %d reminders queued, %d reports escalated, %d forms nudged or expired",
                  moment.isoformat(), result.reminders, result.escalated, result.forms)

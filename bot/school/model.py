@@ -249,9 +249,14 @@ class Retention(ConfigModel):
     Reports are safeguarding records. The default, 25 years after a report last changed, follows the IRMS
     schools toolkit for child-protection records (kept until the pupil is 25) for the youngest pupils; a
     school whose records retention schedule says otherwise sets its own period here.
+
+    Other messages the bot sent (reminders, requests, nudges) are copies of what the person already has in
+    their chat: kept `messages_days` after delivery, for delivery problems and subject-access requests, then
+    deleted. A report's messages are part of the report and go with it.
     """
 
     reports_years: int = Field(default=25, ge=1, le=100)
+    messages_days: int = Field(default=90, ge=7, le=3650)
 
 
 class School(ConfigModel):

@@ -140,6 +140,16 @@ class OutboxRepository:
             query = query.where(OutboxRow.recipient_id == recipient_id)
         return self._messages(list(self._session.scalars(query)))
 
+    def delete_delivered(self, *, school_ids: Iterable[str], before: datetime) -> int:
+        """Delete these schools' messages delivered before `before` that belong to no report (a report's go
+        with the report), and the bodies no message uses any more; returns how many messages."""
+        deleted = self._session.execute(delete(OutboxRow).where(
+            OutboxRow.school_id.in_(list(school_ids)), OutboxRow.report_id.is_(None),
+            OutboxRow.delivered_at.is_not(None), OutboxRow.delivered_at < before)).rowcount
+        if deleted:
+            delete_unused_bodies(self._session)
+        return int(deleted)
+
     def report_keys(self, *, reference: str, recipient_id: str) -> list[str]:
         """The idempotency keys of the messages about one report sent to one person (read by report)."""
         query = select(OutboxRow.idempotency_key).join(ReportRow, ReportRow.id == OutboxRow.report_id).where(
