@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,27 @@ class ReminderSend(NamedTuple):
 _ROW_FIELDS = (*ReminderSend._fields[:7], "items")  # all but sent_at, which is the same for a whole sweep
 
 
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern (escape character "/") matching the values that start with `prefix`."""
+    return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+# The reads a sweep makes once per school and campaign, built once: building a statement costs several
+# times what SQLite takes to answer it (measured: 0.47 ms against 0.08 ms for an indexed look-up).
+_ONE_CAMPAIGN = (ReminderSendRow.school_id == bindparam("school_id"), ReminderSendRow.campaign == bindparam("campaign"),
+                 ReminderSendRow.period.like(bindparam("period_like"), escape="/"))
+_STEPS_SENT = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
+                     ReminderSendRow.sent_at).where(*_ONE_CAMPAIGN)
+_ROUNDS = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
+                 cast(ReminderSendRow.sent_at, Text), cast(ReminderSendRow.items, Text)).where(*_ONE_CAMPAIGN)
+_REMINDEES = select(StaffRow.id, StaffRow.name, cast(StaffRow.roles, Text), StaffRow.line_manager,
+                    cast(StaffRow.start_date, Text), StaffRow.status).where(
+    StaffRow.school_id == bindparam("school_id")).order_by(StaffRow.id)
+_DONE = select(AcknowledgementRow.staff_id, AcknowledgementRow.policy_id, AcknowledgementRow.version).where(
+    AcknowledgementRow.academic_year == bindparam("academic_year"))
+_DONE_IN_SCHOOLS = _DONE.where(AcknowledgementRow.school_id.in_(bindparam("school_ids", expanding=True)))
+
+
 def insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
                                 *, returning: Sequence[Any]) -> list[Any]:
     """Insert `rows`, skipping any whose unique key exists; returns `returning` of the rows inserted."""
@@ -95,11 +116,12 @@ class AcknowledgementRepository:
 
     def done(self, *, academic_year: str, school_ids: Iterable[str] | None = None) -> set[tuple[str, str, str]]:
         """(staff id, policy id, version) of every acknowledgement this academic year: one query for a sweep."""
-        query = select(AcknowledgementRow.staff_id, AcknowledgementRow.policy_id, AcknowledgementRow.version).where(
-            AcknowledgementRow.academic_year == academic_year)
-        if school_ids is not None:
-            query = query.where(AcknowledgementRow.school_id.in_(list(school_ids)))
-        return {(s, p, v) for s, p, v in self._session.execute(query)}
+        if school_ids is None:
+            rows = self._session.connection().execute(_DONE, {"academic_year": academic_year})
+        else:
+            rows = self._session.connection().execute(_DONE_IN_SCHOOLS, {"academic_year": academic_year,
+                                                                         "school_ids": list(school_ids)})
+        return {(s, p, v) for s, p, v in rows}
 
 
 class Remindee(NamedTuple):
@@ -140,14 +162,11 @@ class ReminderRepository:
     def remindees(self, *, school_id: str) -> list[Remindee]:
         """A school's staff (every status: the sweeps decide who is paused or stopped), ordered by id. Roles and
         start dates are read as text and parsed once per distinct value: a school has a handful of each."""
-        query = select(StaffRow.id, StaffRow.name, cast(StaffRow.roles, Text), StaffRow.line_manager,
-                       cast(StaffRow.start_date, Text), StaffRow.status).where(
-            StaffRow.school_id == school_id).order_by(StaffRow.id)
         roles: dict[str, tuple[str, ...]] = {}
         day = day_reader()
         out = []
         for staff_id, name, role_text, manager, day_text, status in \
-                self._session.connection().execute(query).fetchall():
+                self._session.connection().execute(_REMINDEES, {"school_id": school_id}).fetchall():
             if role_text not in roles:
                 roles[role_text] = tuple(json.loads(role_text))
             out.append(Remindee(staff_id, name, roles[role_text], manager, day(day_text), status))
@@ -157,25 +176,20 @@ class ReminderRepository:
                    school_id: str) -> list[tuple[str, str, str, datetime]]:
         """(staff id, period, step, sent at) of a school's reminders in one campaign and period: what a sweep
         reads, as plain tuples (no ORM objects: a trust's ledger holds hundreds of thousands of rows)."""
-        query = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
-                       ReminderSendRow.sent_at).where(
-            ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
-            ReminderSendRow.period.startswith(period_prefix, autoescape=True))
-        return [tuple(row) for row in self._session.connection().execute(query).fetchall()]  # type: ignore[misc]
+        rows = self._session.connection().execute(_STEPS_SENT, {
+            "school_id": school_id, "campaign": campaign, "period_like": like_prefix(period_prefix)}).fetchall()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
 
     def rounds(self, *, campaign: str, period_prefix: str,
                school_id: str) -> list[tuple[str, str, str, datetime, tuple[tuple[str, str], ...]]]:
         """(staff id, period, step, sent at, items) of a school's reminders in one campaign and period, for a
         campaign whose rows list what they covered. The items and times arrive as text and are parsed once per
         distinct value: a whole school is usually asked about the same policies in the same sweep."""
-        query = select(ReminderSendRow.staff_id, ReminderSendRow.period, ReminderSendRow.step,
-                       cast(ReminderSendRow.sent_at, Text), cast(ReminderSendRow.items, Text)).where(
-            ReminderSendRow.school_id == school_id, ReminderSendRow.campaign == campaign,
-            ReminderSendRow.period.startswith(period_prefix, autoescape=True))
         parsed: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
         moment = moment_reader()
         out = []
-        for staff_id, period, step, sent_at, items in self._session.connection().execute(query).fetchall():
+        for staff_id, period, step, sent_at, items in self._session.connection().execute(_ROUNDS, {
+                "school_id": school_id, "campaign": campaign, "period_like": like_prefix(period_prefix)}).fetchall():
             if items not in parsed:
                 parsed[items] = tuple((str(p), str(v)) for p, v in json.loads(items or "[]"))
             out.append((staff_id, period, step, moment(sent_at), parsed[items]))

@@ -7,11 +7,12 @@ completion with nothing due is kept as a `completed` row (so the annual refreshe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import Date, Select, Text, bindparam, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.bulk import insert_many
@@ -36,6 +37,24 @@ class TrainingDue(NamedTuple):
 _FIELDS = TrainingDue._fields
 
 
+@functools.cache
+def _dues_query(*, by_school: bool, by_staff: bool, open_only: bool, done_since: bool) -> Select[Any]:
+    """The dues query of one combination of filters, built once (a sweep asks for each school's; building a
+    statement costs more than SQLite's answer). The days come as text, each distinct day parsed once."""
+    t = TrainingDueRow
+    query = select(t.school_id, t.staff_id, t.training, t.reason, t.period, cast(t.due_on, Text),
+                   cast(t.completed_on, Text), t.completed_via).order_by(t.due_on, t.id)
+    if by_school:
+        query = query.where(t.school_id == bindparam("school_id"))
+    if by_staff:
+        query = query.where(t.staff_id == bindparam("staff_id"))
+    if open_only:
+        query = query.where(t.completed_on.is_(None))
+    if done_since:
+        query = query.where(or_(t.completed_on.is_(None), t.completed_on >= bindparam("since", type_=Date)))
+    return query
+
+
 class TrainingRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -49,22 +68,13 @@ class TrainingRepository:
              open_or_done_since: date | None = None) -> list[TrainingDue]:
         """Dues of a school or a person, oldest due date first, as plain records: all, the open ones, or the
         open ones and those done since a day (what a sweep needs, not years of history)."""
-        t = TrainingDueRow  # the days as text, each distinct day parsed once (coltypes.day_reader)
-        query = select(t.school_id, t.staff_id, t.training, t.reason, t.period, cast(t.due_on, Text),
-                       cast(t.completed_on, Text), t.completed_via).order_by(t.due_on, t.id)
-        if school_id is not None:
-            query = query.where(TrainingDueRow.school_id == school_id)
-        if staff_id is not None:
-            query = query.where(TrainingDueRow.staff_id == staff_id)
-        if open_only:
-            query = query.where(TrainingDueRow.completed_on.is_(None))
-        if open_or_done_since is not None:
-            query = query.where(or_(TrainingDueRow.completed_on.is_(None),
-                                    TrainingDueRow.completed_on >= open_or_done_since))
+        query = _dues_query(by_school=school_id is not None, by_staff=staff_id is not None, open_only=open_only,
+                            done_since=open_or_done_since is not None)
+        params = {"school_id": school_id, "staff_id": staff_id, "since": open_or_done_since}
         day = day_reader()
         return [TrainingDue(school, staff, training, reason, period, day(due_on), day(completed_on), via)
                 for school, staff, training, reason, period, due_on, completed_on, via
-                in self._session.connection().execute(query).fetchall()]
+                in self._session.connection().execute(query, params).fetchall()]
 
     def complete(self, *, school_id: str, staff_id: str, training: str, on: date, via: str,
                  now: datetime) -> int:
