@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.coltypes import UTCDateTime
 from bot.store.models import ConversationRefRow, SeenEventRow
+
+# Statements every message runs, built once (building one costs several times the database's answer).
+_SEEN = {dialect: insert(SeenEventRow).values(platform=bindparam("platform"), event_id=bindparam("event_id"),
+                                              seen_at=bindparam("seen_at", type_=UTCDateTime()))
+         .on_conflict_do_nothing().returning(SeenEventRow.id)
+         for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
+_REFERENCE = select(ConversationRefRow.reference).where(ConversationRefRow.platform == bindparam("platform"),
+                                                        ConversationRefRow.staff_id == bindparam("staff_id"))
 
 
 class SeenEventRepository:
@@ -19,10 +28,9 @@ class SeenEventRepository:
     def first_sighting(self, *, platform: str, event_id: str, now: datetime) -> bool:
         """True the first time an event id arrives, False for every retry, in any process: the unique key
         decides, so two web processes given the same retried event handle it once."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(SeenEventRow).values(platform=platform, event_id=event_id[:200], seen_at=now)
-        result = self._session.execute(statement.on_conflict_do_nothing().returning(SeenEventRow.id))
+        connection = self._session.connection()
+        result = connection.execute(_SEEN[connection.dialect.name],
+                                    {"platform": platform, "event_id": event_id[:200], "seen_at": now})
         return result.first() is not None
 
     def forget_before(self, moment: datetime) -> int:
@@ -51,8 +59,8 @@ class ConversationRefRepository:
         self._session.flush()
 
     def get(self, *, platform: str, staff_id: str) -> dict[str, Any] | None:
-        reference = self._session.scalar(select(ConversationRefRow.reference).where(
-            ConversationRefRow.platform == platform, ConversationRefRow.staff_id == staff_id))
+        reference = self._session.connection().execute(
+            _REFERENCE, {"platform": platform, "staff_id": staff_id}).scalar()
         return dict(reference) if reference is not None else None
 
     def reachable(self, *, platform: str, school_id: str | None = None) -> set[str]:

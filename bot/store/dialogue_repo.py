@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from bot.forms.state import DialogueKey
@@ -17,9 +17,21 @@ if TYPE_CHECKING:
     from bot.store.store import Store
 
 
-def _is(table: type[DialogueStateRow] | type[PendingOfferRow], key: DialogueKey) -> tuple[Any, ...]:
-    """The WHERE clauses picking one user's row of a table keyed by (platform, workspace, user)."""
-    return table.platform == key.platform, table.workspace == key.workspace, table.user_id == key.user
+def _of_user(table: type[DialogueStateRow] | type[PendingOfferRow]) -> tuple[Any, ...]:
+    """The WHERE clauses picking one user's row of a table keyed by (platform, workspace, user): bound
+    parameters, filled by `_user`."""
+    return (table.platform == bindparam("platform"), table.workspace == bindparam("workspace"),
+            table.user_id == bindparam("user"))
+
+
+def _user(key: DialogueKey) -> dict[str, str]:
+    return {"platform": key.platform, "workspace": key.workspace, "user": key.user}
+
+
+# Reads every message makes, built once (building a statement costs several times the database's answer).
+_STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow))
+_OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
+_NOTICE = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == bindparam("staff_id"))
 
 
 class DatabaseDialogueStateStore:
@@ -31,7 +43,7 @@ class DatabaseDialogueStateStore:
 
     def get(self, key: DialogueKey) -> dict[str, Any] | None:
         with self._store.session() as session:  # every message asks: a column read, not an ORM object
-            state = session.scalar(select(DialogueStateRow.state).where(*_is(DialogueStateRow, key)))
+            state = session.connection().execute(_STATE, _user(key)).scalar()
             return json.loads(json.dumps(state)) if state is not None else None
 
     def put(self, key: DialogueKey, state: dict[str, Any]) -> None:
@@ -84,7 +96,7 @@ class OfferRepository:
 
     def waiting(self, key: DialogueKey) -> bool:
         """Whether an offer waits for this user (a read: most messages have none, and need no write lock)."""
-        return self._session.scalar(select(PendingOfferRow.offer).where(*_is(PendingOfferRow, key))) is not None
+        return self._session.connection().execute(_OFFER, _user(key)).scalar() is not None
 
     def take(self, key: DialogueKey) -> str | None:
         """The pending offer, forgotten as it is read: an offer is answered once, or not at all."""
@@ -104,8 +116,7 @@ class NoticeRepository:
 
     def seen(self, staff_id: str) -> bool:
         """Every message asks: a column read, not an ORM object."""
-        query = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == staff_id)
-        return self._session.scalar(query) is not None
+        return self._session.connection().execute(_NOTICE, {"staff_id": staff_id}).scalar() is not None
 
     def first_time(self, staff_id: str, *, now: datetime) -> bool:
         """True (and remembered) the first time this person is seen; False every time after."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import PolicybotError
@@ -56,6 +56,11 @@ def _normalised(person: StaffRecord) -> StaffRecord:
     )
 
 
+# Who sent a message (every message asks), built once: building a statement costs more than the look-up.
+_BY_PLATFORM_ID = {platform: select(StaffRow).where(column == bindparam("user_id"))
+                   for platform, column in (("slack", StaffRow.slack_id), ("teams", StaffRow.teams_id))}
+
+
 class StaffRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -86,9 +91,8 @@ class StaffRepository:
 
     def find_by_platform_id(self, *, platform: Platform, user_id: str) -> StaffRecord | None:
         """The person a Slack member id or Teams (Entra) object id belongs to, preferring current staff."""
-        column = {"slack": StaffRow.slack_id, "teams": StaffRow.teams_id}[platform]
         value = user_id.strip().lower() if platform == "teams" else user_id.strip()
-        found = _current_first(self._session.scalars(select(StaffRow).where(column == value)))
+        found = _current_first(self._session.scalars(_BY_PLATFORM_ID[platform], {"user_id": value}))
         return found[0] if found else None
 
     def add(self, person: StaffRecord) -> StaffRecord:
