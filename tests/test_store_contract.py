@@ -193,6 +193,31 @@ def test_the_reminder_ledger_claims_each_key_once_and_returns_only_what_it_inser
     assert all(s.items == [["snmat", "v1"]] and s.sent_at == at for s in ledger)
 
 
+def test_a_schools_ledger_is_read_by_campaign_and_period_prefix_taken_literally(store: Store) -> None:
+    """A sweep reads one school's rows of one campaign whose period starts with a prefix; "_" and "%" in the
+    prefix are characters, not LIKE wildcards."""
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    sends = [ReminderSend(school, staff, campaign, "ask", period, staff, "ask", at, [["snmat", "v1"]])
+             for school, staff, campaign, period in (
+                 ("riverside", "a", "policy_acknowledgement", "2026_27:abc"),
+                 ("riverside", "b", "policy_acknowledgement", "2026-27:abc"),  # "_" would match "-"
+                 ("riverside", "c", "policy_acknowledgement", "2026_27%:abc"),
+                 ("riverside", "d", "induction", "2026_27:abc"),
+                 ("hillside", "e", "policy_acknowledgement", "2026_27:abc"))]
+    with store.transaction(write=True) as tx:
+        tx.reminders.claim(sends)
+    with store.transaction() as tx:
+        steps = tx.reminders.steps_sent(campaign="policy_acknowledgement", period_prefix="2026_27",
+                                        school_id="riverside")
+        rounds = tx.reminders.rounds(campaign="policy_acknowledgement", period_prefix="2026_27%",
+                                     school_id="riverside")
+        everything = tx.reminders.steps_sent(campaign="policy_acknowledgement", period_prefix="",
+                                             school_id="riverside")
+    assert sorted(staff for staff, *_ in steps) == ["a", "c"]
+    assert [(staff, items) for staff, _, _, _, items in rounds] == [("c", (("snmat", "v1"),))]
+    assert sorted(staff for staff, *_ in everything) == ["a", "b", "c"]
+
+
 def test_writers_in_one_process_queue_for_each_other_instead_of_failing(store: Store) -> None:
     """A web process answers many people at once, and each message writes. The threads of one process queue
     for the write lock among themselves (on SQLite the store's own lock, not SQLite's sleep-and-retry): with

@@ -25,6 +25,7 @@ def _of_user(table: type[DialogueStateRow] | type[PendingOfferRow]) -> tuple[Any
 
 
 def _user(key: DialogueKey) -> dict[str, str]:
+    """The parameters of `_of_user` for one user."""
     return {"platform": key.platform, "workspace": key.workspace, "user": key.user}
 
 

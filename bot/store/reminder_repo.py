@@ -60,7 +60,7 @@ class ReminderSend(NamedTuple):
 _ROW_FIELDS = (*ReminderSend._fields[:7], "items")  # all but sent_at, which is the same for a whole sweep
 
 
-def like_prefix(prefix: str) -> str:
+def _like_prefix(prefix: str) -> str:
     """A LIKE pattern (escape character "/") matching the values that start with `prefix`."""
     return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
@@ -177,7 +177,7 @@ class ReminderRepository:
         """(staff id, period, step, sent at) of a school's reminders in one campaign and period: what a sweep
         reads, as plain tuples (no ORM objects: a trust's ledger holds hundreds of thousands of rows)."""
         rows = self._session.connection().execute(_STEPS_SENT, {
-            "school_id": school_id, "campaign": campaign, "period_like": like_prefix(period_prefix)}).fetchall()
+            "school_id": school_id, "campaign": campaign, "period_like": _like_prefix(period_prefix)}).fetchall()
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
     def rounds(self, *, campaign: str, period_prefix: str,
@@ -189,7 +189,7 @@ class ReminderRepository:
         moment = moment_reader()
         out = []
         for staff_id, period, step, sent_at, items in self._session.connection().execute(_ROUNDS, {
-                "school_id": school_id, "campaign": campaign, "period_like": like_prefix(period_prefix)}).fetchall():
+                "school_id": school_id, "campaign": campaign, "period_like": _like_prefix(period_prefix)}).fetchall():
             if items not in parsed:
                 parsed[items] = tuple((str(p), str(v)) for p, v in json.loads(items or "[]"))
             out.append((staff_id, period, step, moment(sent_at), parsed[items]))
