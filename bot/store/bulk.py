@@ -25,12 +25,13 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date, Integer, Table, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
 
 def insert_many(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                     constants: Mapping[str, Any] | None = None) -> int:
+                constants: Mapping[str, Any] | None = None) -> int:
     """Insert `rows` (tuples of values for `columns`: str, int, date, None, or a list/dict for a JSON column)
     with `constants` (column -> value, the same for every row), skipping rows whose unique key exists.
     Returns how many rows were inserted."""
@@ -42,8 +43,8 @@ def insert_many(session: Session, table: Table, columns: Sequence[str], rows: Se
 
 
 def insert_many_returning(session: Session, table: Table, columns: Sequence[str],
-                               rows: Sequence[Sequence[Any]], *, returning: Sequence[str],
-                               constants: Mapping[str, Any] | None = None) -> list[tuple]:
+                          rows: Sequence[Sequence[Any]], *, returning: Sequence[str],
+                          constants: Mapping[str, Any] | None = None) -> list[tuple]:
     """`insert_many`, returning the `returning` columns of the rows inserted (in no particular order).
     The table must have an integer primary key `id`."""
     if not rows:
@@ -61,6 +62,17 @@ def insert_many_returning(session: Session, table: Table, columns: Sequence[str]
         return list(map(pick, rows)) if len(returning) > 1 else [(pick(row),) for row in rows]
     query = select(*(table.c[c] for c in returning)).where(table.c.id > before)
     return [tuple(r) for r in session.connection().execute(query).fetchall()]
+
+
+def insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
+                                *, returning: Sequence[Any]) -> list[Any]:
+    """Insert a few `rows` (mappings, through the ORM's dialect insert), skipping any whose unique key exists;
+    returns `returning` of the rows inserted. For thousands, `insert_many`."""
+    if not rows:
+        return []
+    insert = postgresql.insert if _is_postgres(session) else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing().returning(*returning)
+    return list(session.execute(statement, list(rows)))
 
 
 def _is_postgres(session: Session) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,9 +51,17 @@ def body_id(replies: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(replies, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def delete_unused_bodies(session: Session) -> None:
-    """Delete the bodies no message uses any more (after messages were deleted: retention, erasure)."""
-    session.execute(delete(OutboxBodyRow).where(OutboxBodyRow.id.not_in(select(OutboxRow.body_id).distinct())))
+def delete_unused_bodies(session: Session, *, among: Iterable[str] | None = None) -> None:
+    """Delete the bodies no message uses any more (after messages were deleted: retention, erasure), only
+    `among` these when given (the bodies of the few messages just deleted): each body is checked through the
+    outbox's body index, not by reading the outbox."""
+    unused = ~exists().where(OutboxRow.body_id == OutboxBodyRow.id)
+    if among is not None:
+        candidates = set(among)
+        if not candidates:
+            return
+        unused = unused & OutboxBodyRow.id.in_(candidates)
+    session.execute(delete(OutboxBodyRow).where(unused))
 
 
 class QueuedMessage(NamedTuple):
@@ -88,8 +96,8 @@ class OutboxRepository:
         bodies = self._store_bodies([m.replies for m in messages])
         rows = [(m.school_id, m.recipient_id, bodies[id(m.replies)], m.idempotency_key) for m in messages]
         return insert_many(self._session, OutboxRow.__table__,
-                                ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
-                                constants={"attempts": 0, "next_attempt_at": now, "created_at": now})
+                           ("school_id", "recipient_id", "body_id", "idempotency_key"), rows,
+                           constants={"attempts": 0, "next_attempt_at": now, "created_at": now})
 
     def _store_bodies(self, replies: Iterable[list[dict[str, Any]]]) -> dict[int, str]:
         """Store each distinct body not stored yet; returns id(replies object) -> its body id."""

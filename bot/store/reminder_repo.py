@@ -14,13 +14,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Text, bindparam, cast, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_many_returning
+from bot.store.bulk import insert_ignoring_duplicates, insert_many_returning
 from bot.store.coltypes import day_reader, moment_reader
 from bot.store.models import AcknowledgementRow, ReminderSendRow, StaffRow
 
@@ -79,17 +78,6 @@ _REMINDEES = select(StaffRow.id, StaffRow.name, cast(StaffRow.roles, Text), Staf
 _DONE = select(AcknowledgementRow.staff_id, AcknowledgementRow.policy_id, AcknowledgementRow.version).where(
     AcknowledgementRow.academic_year == bindparam("academic_year"))
 _DONE_IN_SCHOOLS = _DONE.where(AcknowledgementRow.school_id.in_(bindparam("school_ids", expanding=True)))
-
-
-def insert_ignoring_duplicates(session: Session, table: Any, rows: Sequence[dict[str, Any]],
-                                *, returning: Sequence[Any]) -> list[Any]:
-    """Insert `rows`, skipping any whose unique key exists; returns `returning` of the rows inserted."""
-    if not rows:
-        return []
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing().returning(*returning)
-    return list(session.execute(statement, list(rows)))
 
 
 class AcknowledgementRepository:

@@ -149,8 +149,9 @@ class ReportRepository:
         if row is None:
             raise PolicybotError(f"no report {reference} - check the reference")
         self._session.execute(sa_delete(ReportAuditRow).where(ReportAuditRow.report_id == row.id))
+        bodies = self._session.scalars(select(OutboxRow.body_id).where(OutboxRow.report_id == row.id)).all()
         self._session.execute(sa_delete(OutboxRow).where(OutboxRow.report_id == row.id))
-        delete_unused_bodies(self._session)
+        delete_unused_bodies(self._session, among=bodies)
         self._session.delete(row)
         self._session.flush()
 

@@ -15,10 +15,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, Select, Text, bindparam, cast, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.bulk import insert_many
+from bot.store.bulk import insert_ignoring_duplicates, insert_many
 from bot.store.coltypes import day_reader
 from bot.store.models import PolicyVersionRow, TrainingDueRow
-from bot.store.reminder_repo import insert_ignoring_duplicates
 
 
 class TrainingDue(NamedTuple):
