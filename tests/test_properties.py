@@ -84,6 +84,7 @@ def _words(text: str) -> set[str]:
 @given(lines=st.lists(LINE, min_size=0, max_size=25))
 @example(lines=["Social Media Policy", "1. Staff must not accept friend requests from pupils.",
                 "2. Staff report any contact from a pupil to the DSL.", "- Keep screenshots"])
+@example(lines=["·"])  # a bullet with no text once became a clause with none
 def test_ingesting_any_text_fails_clearly_or_keeps_only_the_documents_words(lines: list[str]) -> None:
     document = "\n".join(lines)
     with tempfile.TemporaryDirectory() as folder:

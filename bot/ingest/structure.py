@@ -305,5 +305,6 @@ def _refs(blocks: list[_Block]) -> list[DraftClause]:
         ref = unique(ref)
         if block.kind is not Kind.BULLET:
             last = ref
-        out.append(DraftClause(ref=ref, path=tuple(h for _, h, _ in stack), text=unit.text))
+        if unit.text.strip():  # a marker with nothing after it (a stray "·" or "-") is no clause
+            out.append(DraftClause(ref=ref, path=tuple(h for _, h, _ in stack), text=unit.text))
     return out
