@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from bot import paths
 from bot.policies.loader import load_policies
@@ -21,10 +24,22 @@ from bot.reminders.sweep import Queued, sweep_acknowledgements
 from bot.reminders.training import TrainingCampaign, load_training_campaign, note_policy_changes, training_sweep
 from bot.school import School, SchoolConfig
 from bot.store import Store, Transaction
+from bot.store.engine import deadlocked
 
 #: Schools swept per write transaction: one commit (a disk flush) per batch instead of per school, while the
 #: write lock is still held only for a fraction of a second (a few thousand staff).
 SCHOOLS_PER_TRANSACTION = 10
+
+#: On a database that takes several writers at once (PostgreSQL) this many batches are swept at once, each in
+#: its own transaction: while one waits for the server to insert its rows, another builds its own, so the
+#: sweep's Python work and the server's overlap (the 50,000-staff benchmark on two cores: 8.0 s one batch at a
+#: time, 5.5 s four at once). SQLite has one writer: its batches go one after another.
+PARALLEL_BATCHES = 4
+
+#: Batches touch different schools' rows but may insert the same new message body (the same request to every
+#: school) in different orders; two transactions then waiting on each other is a deadlock, which PostgreSQL
+#: breaks by failing one of them. That batch, rolled back whole, is swept again.
+TRIES_AFTER_DEADLOCK = 3
 
 
 @contextmanager
@@ -59,21 +74,43 @@ class Reminders:
         """One sweep at `now` (aware, or naive in each school's time): what the clock, `run-due` and `chat`
         call. The schools open for reminders are swept a few at a time, each batch in one write transaction
         (one commit, so one disk flush, per batch); each school's staff are read once for every campaign
-        (acknowledgement, training, policy review, induction, consent). On PostgreSQL a lock per school makes
-        a second sweep at the same moment wait, then find everything already sent."""
-        queued: list[Queued] = []
+        (acknowledgement, training, policy review, induction, consent). On PostgreSQL several batches are swept
+        at once (`PARALLEL_BATCHES`), and a lock per school makes a second sweep at the same moment wait, then
+        find everything already sent."""
         if self.training is not None:
             note_policy_changes(self.store, config=self.config, campaign=self.training, policies=self.policies,
                                 now=now)
         open_now = [school for school in self.config.schools if may_remind(school, now)]
         versions = {policy_id: policy.version for policy_id, policy in self.policies.items()}
+        batches = [open_now[first:first + SCHOOLS_PER_TRANSACTION]
+                   for first in range(0, len(open_now), SCHOOLS_PER_TRANSACTION)]
+
+        def sweep(batch: Sequence[School]) -> list[Queued]:
+            return self._sweep_batch(batch, versions=versions, now=now)
+
         with _cyclic_gc_paused():
-            for first in range(0, len(open_now), SCHOOLS_PER_TRANSACTION):
+            if self.store.concurrent_writers and len(batches) > 1:
+                with ThreadPoolExecutor(max_workers=PARALLEL_BATCHES, thread_name_prefix="sweep") as pool:
+                    swept = list(pool.map(sweep, batches))
+            else:
+                swept = [sweep(batch) for batch in batches]
+        return [queued for batch in swept for queued in batch]
+
+    def _sweep_batch(self, schools: Sequence[School], *, versions: dict[str, str], now: datetime) -> list[Queued]:
+        """Sweep a few schools in one write transaction, again if the database broke a deadlock by failing it."""
+        tries = 1
+        while True:
+            try:
                 with self.store.transaction(write=True) as tx:
-                    for school in open_now[first:first + SCHOOLS_PER_TRANSACTION]:
+                    queued: list[Queued] = []
+                    for school in schools:
                         tx.locks.exclusive(f"reminders:{school.id}")
                         queued += self._sweep_school(tx, school=school, versions=versions, now=school.local(now))
-        return queued
+                    return queued
+            except OperationalError as error:
+                if not deadlocked(error) or tries == TRIES_AFTER_DEADLOCK:
+                    raise
+                tries += 1
 
     def _sweep_school(self, tx: Transaction, *, school: School, versions: dict[str, str],
                       now: datetime) -> list[Queued]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot import paths
 
@@ -43,6 +44,16 @@ def database_url(url: str | None = None) -> str:
         if chosen.startswith(prefix):
             return "postgresql+psycopg://" + chosen[len(prefix) :]
     return chosen
+
+
+#: PostgreSQL's SQLSTATE for "deadlock detected": it failed this transaction to free another.
+DEADLOCK_DETECTED = "40P01"
+
+
+def deadlocked(error: DBAPIError) -> bool:
+    """Whether `error` is the database failing this transaction to break a deadlock: nothing of it was kept,
+    and the same work may simply be done again."""
+    return getattr(error.orig, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 def make_engine(url: str) -> Engine:

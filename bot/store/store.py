@@ -72,6 +72,11 @@ class Store:
         """The database URL with any password hidden, for messages and logs."""
         return self.engine.url.render_as_string(hide_password=True)
 
+    @property
+    def concurrent_writers(self) -> bool:
+        """Whether write transactions run at once (PostgreSQL) rather than one after another (SQLite)."""
+        return self.engine.dialect.name != "sqlite"
+
     @contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
         """Commit when the block ends normally, roll back if it raises.
