@@ -33,6 +33,9 @@ def engine() -> AnswerEngine:
         ("can i be mates with the parents of kids in my class on fb", "parents_friends", None),
         ("my nephew just joined year 3, anything i need to do?", "family_member_pupil", "family_declaration"),
         ("ex pupil who's 15 wants to follow me on snap", "ex_pupil_under_18", "pupil_contact"),
+        # no example phrasing is close: found through the intent's description, in the policies' words
+        ("someone set up a fake tiktok account pretending to be me and posting rubbish", "staff_cyberbullied",
+         "cyberbullying"),
     ],
 )
 def test_paraphrases_find_the_intent(engine: AnswerEngine, question: str, intent: str, form: str | None) -> None:
@@ -89,6 +92,12 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
             "a teacher at our school has been messaging a year 8 girl on snapchat late at night",
             "staff_conduct_concern",
         ),
+        ("a boy in year 10 has been sending naked pictures of himself to girls in his class", "safeguarding_concern"),
+        (
+            "one of my year 9 girls says her parents are taking her overseas to be married in the holidays",
+            "safeguarding_concern",
+        ),
+        ("the cover teacher asked a year 7 boy for his whatsapp number after the lesson", "staff_conduct_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -108,6 +117,9 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "a pupil sent me a friend request on instagram",
         "what happens if someone finds porn on a work laptop",
         "a parent keeps abusing me on facebook",
+        "I coach an under-11s netball side outside school, can I message them on snapchat about fixtures?",
+        "a colleague asked me how to set up a class blog",
+        "my sister is getting married abroad, can I post the photos?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answer.index import TfIdfIndex, Vector, cosine, features
+from bot.answer.index import Postings, TfIdfIndex, Vector, cosine, features
 from bot.answer.intents import Intent
 from bot.answer.messages import Messages
 from bot.answer.risk import RiskAssessment, RiskRules
@@ -33,8 +33,14 @@ from bot.policies.model import Clause, Policy
 MAX_QUESTION_CHARS = 2000  # longer text is truncated for matching; nobody's question is longer
 
 # Calibrated on development questions and checked on held-out phrasings (see tests/test_answer_engine.py).
-INTENT_THRESHOLD = 0.30
-INTENT_MARGIN_THRESHOLD = 0.26  # a lower score still wins when it is well ahead of the runner-up
+INTENT_THRESHOLD = 0.35
+INTENT_MARGIN_THRESHOLD = 0.31  # a lower score still wins when it is well ahead of the runner-up
+# How much an intent's description counts in its score, beside its example phrasings: examples alone
+# recognise the questions their authors foresaw; the description, read in the policies' vocabulary, also
+# recognises new wordings of the same concern. Measured on 95 staff questions written apart from the intents
+# and the development set: in-scope questions answered 66% -> 86%, the right clause first 42% -> 54%, none
+# of the out-of-scope ones answered. Out-of-scope intents are recognised by their examples only.
+ABOUT_MATCH = 0.7
 RETRIEVAL_THRESHOLD = 0.30
 # A question with no word about online life (vocabulary.yaml `domain`) must match an intent this closely.
 UNANCHORED_THRESHOLD = 0.45
@@ -221,6 +227,8 @@ class AnswerEngine:
             self._clause_index.vector(self._prepare(f"{i.about} {i.about} {' '.join(i.examples)}", spell=False).feats)
             for i in intents
         ]
+        # in-scope intents' descriptions, searched by a question's terms (`_intent_scores`)
+        self._described = Postings([about if i.in_scope else {} for about, i in zip(self._about, intents, strict=True)])
         self._pins = [self._resolve_pins(i) for i in intents]
         self._about_text = [clean(i.about) for i in intents]
 
@@ -269,14 +277,22 @@ class AnswerEngine:
         return found
 
     # -- matching ----------------------------------------------------------------------------
-    def _intent_scores(self, query: _Prepared) -> list[tuple[float, int]]:
+    def _intent_scores(self, query: _Prepared, *, anchored: bool) -> list[tuple[float, int]]:
+        """Each intent's fit: its closest example phrasing and the centroid of them all, plus (ABOUT_MATCH)
+        its description and examples weighed in the policies' own vocabulary, where a word rare in the
+        clauses ("award", "livestream") counts for more than one they all use ("staff", "school"). That last
+        part only for a question `anchored` in online life: read in the policies' words, "the boiler in block
+        C" is about blocking websites."""
         qvec = self._example_index.vector(query.feats)
         best: dict[int, float] = defaultdict(float)
         for doc, score in self._example_index.search(qvec).items():
             owner = self._example_intent[doc]
             best[owner] = max(best[owner], score)
-        scored = [(0.65 * s + 0.35 * cosine(qvec, self._centroids[n]), n) for n, s in best.items()]
-        return sorted(scored, reverse=True)
+        scores = defaultdict(float, {n: 0.65 * s + 0.35 * cosine(qvec, self._centroids[n]) for n, s in best.items()})
+        if anchored:
+            for n, fit in self._described.search(self._clause_index.vector(query.feats)).items():
+                scores[n] += ABOUT_MATCH * fit
+        return sorted(((score, n) for n, score in scores.items() if score > 0), reverse=True)
 
     def _intent_clauses(self, n: int, query: _Prepared, top: int) -> list[ScoredClause] | None:
         """The clauses that support intent n, best first; None when the loaded policies have none.
@@ -340,8 +356,8 @@ class AnswerEngine:
             return self._unanswered("empty")
         query = self._prepare(question)
         risk = self.risk.assess(query.cleaned)
-        scored = self._intent_scores(query)
         anchored = bool(self.vocabulary.domain.intersection(query.feats))
+        scored = self._intent_scores(query, anchored=anchored)
         if risk.escalate:
             return self._escalation(query, risk, scored, top)
         if scored:

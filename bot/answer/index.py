@@ -30,11 +30,7 @@ class TfIdfIndex:
         n = len(counts)
         self.idf: dict[str, float] = {t: math.log((n + 1) / (d + 1)) + 1.0 for t, d in df.items()}
         self.vectors: list[Vector] = [self._weigh(c) for c in counts]
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, vec in enumerate(self.vectors):
-            for term, weight in vec.items():
-                postings[term].append((i, weight))
-        self._postings = dict(postings)
+        self._postings = Postings(self.vectors)
 
     def _weigh(self, counts: Counter[str]) -> Vector:
         vec = {t: (1.0 + math.log(tf)) * self.idf.get(t, 0.0) for t, tf in counts.items()}
@@ -47,6 +43,22 @@ class TfIdfIndex:
 
     def search(self, query: Vector) -> dict[int, float]:
         """Cosine similarity of the query with every document that shares a term with it."""
+        return self._postings.search(query)
+
+
+class Postings:
+    """Normalised vectors searchable by cosine through an inverted index: only the vectors sharing a term with
+    the query are touched."""
+
+    def __init__(self, vectors: Sequence[Vector]) -> None:
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, vec in enumerate(vectors):
+            for term, weight in vec.items():
+                postings[term].append((i, weight))
+        self._postings = dict(postings)
+
+    def search(self, query: Vector) -> dict[int, float]:
+        """Cosine similarity of the query with every vector that shares a term with it."""
         scores: dict[int, float] = defaultdict(float)
         for term, qw in query.items():
             for doc, dw in self._postings.get(term, ()):
