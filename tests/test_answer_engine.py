@@ -33,6 +33,9 @@ def engine() -> AnswerEngine:
         ("can i be mates with the parents of kids in my class on fb", "parents_friends", None),
         ("my nephew just joined year 3, anything i need to do?", "family_member_pupil", "family_declaration"),
         ("ex pupil who's 15 wants to follow me on snap", "ex_pupil_under_18", "pupil_contact"),
+        ("What should I do if a current pupil sends me a request to follow my personal account?",
+         "pupil_friend_request", "pupil_contact"),
+        ("had a message request on instagram from one of my year 4s", "pupil_friend_request", "pupil_contact"),
         # no example phrasing is close: found through the intent's description, in the policies' words
         ("someone set up a fake tiktok account pretending to be me and posting rubbish", "staff_cyberbullied",
          "cyberbullying"),
@@ -98,6 +101,8 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
             "safeguarding_concern",
         ),
         ("the cover teacher asked a year 7 boy for his whatsapp number after the lesson", "staff_conduct_concern"),
+        ("the new music teacher keeps messaging a year 9 girl on instagram late at night", "staff_conduct_concern"),
+        ("a naked pic of a year 8 boy is going round a whatsapp group", "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
