@@ -70,6 +70,10 @@ def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> N
         "the boiler in block c is leaking",
         "what's the policy on staff wearing jeans",
         "can i swap my lunch duty with someone on thursday",
+        # online, but school admin rather than social media
+        "where do I find the lesson plan template on the shared drive",
+        "how do I log a behaviour incident on the online system",
+        "where do I find the staff handbook online",
     ],
 )
 def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:
