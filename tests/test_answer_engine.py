@@ -107,6 +107,9 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("the cover teacher asked a year 7 boy for his whatsapp number after the lesson", "staff_conduct_concern"),
         ("the new music teacher keeps messaging a year 9 girl on instagram late at night", "staff_conduct_concern"),
         ("a naked pic of a year 8 boy is going round a whatsapp group", "safeguarding_concern"),
+        ("a year 4 boy said a man on roblox keeps asking him where he lives", "safeguarding_concern"),
+        ("one of my year 10s wrote on snapchat that everyone would be better off without her", "safeguarding_concern"),
+        ("I think it's the headteacher who has been texting year 8 girls", "staff_conduct_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -129,6 +132,8 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "I coach an under-11s netball side outside school, can I message them on snapchat about fixtures?",
         "a colleague asked me how to set up a class blog",
         "my sister is getting married abroad, can I post the photos?",
+        "our staff whatsapp group is full of people moaning about kids, is that ok?",
+        "should I tell the head that a pupil followed me on instagram?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
