@@ -77,7 +77,8 @@ LINE = st.one_of(
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.casefold()))
+    """Words without underscores: ingest reads "__bold__" as Markdown emphasis and keeps "bold"."""
+    return set(re.findall(r"[^\W_]+", text.casefold()))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -85,6 +86,7 @@ def _words(text: str) -> set[str]:
 @example(lines=["Social Media Policy", "1. Staff must not accept friend requests from pupils.",
                 "2. Staff report any contact from a pupil to the DSL.", "- Keep screenshots"])
 @example(lines=["·"])  # a bullet with no text once became a clause with none
+@example(lines=["__0__"])  # Markdown emphasis markers are not words
 def test_ingesting_any_text_fails_clearly_or_keeps_only_the_documents_words(lines: list[str]) -> None:
     document = "\n".join(lines)
     with tempfile.TemporaryDirectory() as folder:
