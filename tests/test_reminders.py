@@ -6,12 +6,12 @@ is set.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from sweeping import sweeps_at_once
 
 from bot.errors import ConfigError
 from bot.policies.model import Clause
@@ -207,19 +207,7 @@ def test_leavers_stop_at_once_and_staff_on_leave_are_paused(reminders: Reminders
 
 
 def test_two_sweeps_at_the_same_moment_send_each_message_once(reminders: Reminders):
-    results: list[list] = [[], []]
-    barrier = threading.Barrier(2)
-
-    def sweep(n: int) -> None:
-        barrier.wait()
-        results[n] = reminders.run_due(now=TUESDAY)
-
-    threads = [threading.Thread(target=sweep, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    recipients = [q.staff for q in results[0] + results[1]]
+    recipients = [q.staff for q in sweeps_at_once(reminders, now=TUESDAY)]
     assert sorted(recipients) == sorted(active_ids(reminders))
     with reminders.store.transaction() as tx:
         assert sorted(m.recipient_id for m in tx.outbox.list()) == sorted(recipients)

@@ -13,6 +13,7 @@ from datetime import datetime
 import psycopg.errors
 import pytest
 from sqlalchemy.exc import OperationalError
+from sweeping import sweeps_at_once
 
 from bot.reminders import Reminders, build_reminders
 from bot.reminders import service as reminders_service
@@ -61,19 +62,7 @@ def test_every_school_of_a_trust_is_swept_and_each_person_asked_once(trust: Remi
 
 
 def test_two_sweeps_of_a_trust_at_once_queue_each_message_once(trust: Reminders):
-    results: list[list] = [[], []]
-    barrier = threading.Barrier(2)
-
-    def sweep(n: int) -> None:
-        barrier.wait()
-        results[n] = trust.run_due(now=TUESDAY)
-
-    threads = [threading.Thread(target=sweep, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    keys = Counter((q.staff, q.campaign, q.kind) for q in results[0] + results[1])
+    keys = Counter((q.staff, q.campaign, q.kind) for q in sweeps_at_once(trust, now=TUESDAY))
     assert {staff for staff, _, kind in keys if kind == "ask"} == active_ids(trust)
     assert set(keys.values()) == {1}
     with trust.store.transaction() as tx:
