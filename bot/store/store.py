@@ -65,7 +65,7 @@ class Store:
         # milliseconds). The threads of one process (a web process's concurrent requests) take this lock
         # first, and the next is woken the moment it is free; other processes still meet SQLite's busy timeout.
         # PostgreSQL's writers queue on row locks and need nothing.
-        self._writer: AbstractContextManager[object] = RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        self._writer: AbstractContextManager[object] = nullcontext() if self.concurrent_writers else RLock()
 
     @property
     def url(self) -> str:
