@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import PolicybotError
 from bot.store import SchoolRecord, StaffRecord, StaffSource, StaffStatus, Store
+from bot.store.models import StaffRow
 from bot.store.reminder_repo import ReminderSend
 
 
@@ -245,3 +246,93 @@ def test_writers_in_one_process_queue_for_each_other_instead_of_failing(store: S
     assert failures == []
     with store.transaction() as tx:
         assert len([p for p in tx.staff.list(school_id="riverside") if p.id.startswith("w")]) == 8 * 15
+
+
+# -- a unit of work: one transaction for several steps (a chat turn) --------------------------------------------
+
+
+def _commits(store: Store) -> list[object]:
+    seen: list[object] = []
+    event.listen(store.engine, "commit", seen.append)
+    return seen
+
+
+def test_a_unit_of_work_commits_its_steps_once_together(store: Store) -> None:
+    _school(store)
+    commits = _commits(store)
+    with store.unit_of_work():
+        with store.transaction(write=True) as tx:
+            tx.staff.add(_person(id="a.one", email=None))
+        with store.transaction() as tx:  # a later step sees the earlier one's work
+            assert tx.staff.get("a.one") is not None
+        with store.unit_of_work(), store.transaction(write=True) as tx:  # a unit inside a unit joins it
+            tx.staff.add(_person(id="a.two", email=None))
+        assert commits == []  # nothing committed yet: the unit commits when it ends
+    assert len(commits) == 1
+    with store.transaction() as tx:
+        assert {p.id for p in tx.staff.list(school_id="riverside")} == {"a.one", "a.two"}
+
+
+def test_a_unit_of_work_that_raises_stores_nothing(store: Store) -> None:
+    _school(store)
+    with pytest.raises(LookupError), store.unit_of_work():
+        with store.transaction(write=True) as tx:
+            tx.staff.add(_person(id="a.one", email=None))
+        raise LookupError("the turn failed after its first step")
+    with store.transaction() as tx:
+        assert tx.staff.get("a.one") is None
+
+
+def test_a_failed_step_that_only_read_may_be_caught_and_the_unit_goes_on(store: Store) -> None:
+    """A domain error raised while reading ("no such report") is caught and shown to the user; the turn's
+    other work still commits."""
+    _school(store)
+    with store.unit_of_work():
+        with store.transaction(write=True) as tx:
+            tx.staff.add(_person(id="a.one", email=None))
+        with pytest.raises(LookupError), store.transaction() as tx:
+            if tx.staff.get("nobody") is None:
+                raise LookupError("no such person")
+    with store.transaction() as tx:
+        assert tx.staff.get("a.one") is not None
+
+
+@pytest.mark.parametrize("flushed", [True, False], ids=["written", "pending"])
+def test_a_failed_step_that_changed_data_dooms_the_unit_even_if_caught(store: Store, flushed: bool) -> None:
+    """A step that wrote (or left an ORM change pending) and then failed must not half-commit because its
+    caller carried on: the whole unit rolls back and says so."""
+    _school(store)
+    with pytest.raises(RuntimeError, match="rolled back"), store.unit_of_work():
+        with store.transaction(write=True) as tx:
+            tx.staff.add(_person(id="a.one", email=None))
+        with pytest.raises(LookupError), store.session(write=True) as session:
+            now = datetime.now(UTC)
+            session.add(StaffRow(id="a.two", school_id="riverside", name="Two", roles=[], status="active",
+                                 source="school_file", created_at=now, updated_at=now))
+            if flushed:
+                session.flush()
+            raise LookupError("the step failed after its change")
+    with store.transaction() as tx:
+        assert tx.staff.get("a.one") is None and tx.staff.get("a.two") is None
+
+
+def test_units_of_work_in_different_threads_are_separate_transactions(store: Store) -> None:
+    _school(store)
+    inside, outside = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        inside.wait(timeout=10)
+        with store.transaction() as tx:  # not part of the first thread's unit: its work is not visible yet
+            seen.append(tx.staff.get("a.one"))
+        outside.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with store.unit_of_work():
+        with store.transaction(write=True) as tx:
+            tx.staff.add(_person(id="a.one", email=None))
+        inside.set()
+        assert outside.wait(timeout=10)
+    thread.join()
+    assert seen == [None]
