@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.answer.build import build_engine
 from bot.core.conversation import Who
@@ -233,25 +234,22 @@ def report_child(url: str, point: str, told: Path, ready: Any) -> None:
         answer_steps(service, 2)
         _hang(ready)
     answer_steps(service)  # to the summary
+    inserted = {"report": False}
+
+    @event.listens_for(service.store.engine, "before_cursor_execute")
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        inserted["report"] = inserted["report"] or _starts(statement, "INSERT INTO REPORTS")
+
     if point == "before_commit":
-        inserted = {"report": False}
-
-        @event.listens_for(service.store.engine, "before_cursor_execute")
-        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            inserted["report"] = inserted["report"] or _starts(statement, "INSERT INTO REPORTS")
-
         @event.listens_for(service.store.engine, "commit")
         def at_commit(conn: Any) -> None:
             if inserted["report"]:
                 _hang(ready)  # the report's transaction is written but not committed
     else:
-        submit = service.conversation.desk.submit
-
-        def submit_then_hang(*args: Any, **kwargs: Any) -> Any:
-            submit(*args, **kwargs)
-            _hang(ready)  # committed, but the user has not been told
-
-        service.conversation.desk.submit = submit_then_hang  # type: ignore[method-assign]
+        @event.listens_for(Session, "after_commit")
+        def committed(session: Session) -> None:
+            if inserted["report"]:
+                _hang(ready)  # committed, but the user has not been told
     replies = service.handle(ME, "send")
     told.write_text("\n".join(r.text for r in replies if isinstance(r, Text)))
 

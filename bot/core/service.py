@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -92,13 +93,20 @@ class ChatService:
 
     # -- conversation ----------------------------------------------------------------------------
 
+    def turn(self) -> AbstractContextManager[None]:
+        """One transaction for the calls made inside the block (`Store.unit_of_work`): an adapter wraps a
+        message's bookkeeping and answer in it, and posts the replies after it ends, once all is stored.
+        Nothing that calls the chat platform may run inside."""
+        return self.store.unit_of_work()
+
     def handle(self, who: Who, text: str) -> list[Reply]:
-        """One message (or button value) from a known member of staff."""
-        if text.startswith(START_FORM):  # a "start a report" button of the home page
-            return self.start_form(who, text.removeprefix(START_FORM).strip())
-        if normalise(text) in channel_messages().home.words and not self.in_form(who):
-            return self.conversation.with_notice(who, home_page(self, who))
-        return self.conversation.handle(who, text)
+        """One message (or button value) from a known member of staff, in one transaction."""
+        with self.turn():
+            if text.startswith(START_FORM):  # a "start a report" button of the home page
+                return self.start_form(who, text.removeprefix(START_FORM).strip())
+            if normalise(text) in channel_messages().home.words and not self.in_form(who):
+                return self.conversation.with_notice(who, home_page(self, who))
+            return self.conversation.handle(who, text)
 
     def start_form(self, who: Who, form_id: str) -> list[Reply]:
         """Start a report form directly (a home page button): as if the person had accepted an offer of it.

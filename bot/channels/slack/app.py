@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,15 +90,19 @@ class SlackChannel:
         questions, so they are left alone."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        if not self.service.first_sighting(SLACK, str(body["event_id"])):
-            return
         channel, user_id, team = event["channel"], event["user"], str(body.get("team_id", ""))
-        who = identify(self.service, self.client, team_id=team, user_id=user_id)
+        who = identify(self.service, self.client, team_id=team, user_id=user_id)  # (may ask Slack: before the turn)
+        with self.service.turn():  # one transaction, committed before anything is posted
+            if not self.service.first_sighting(SLACK, str(body["event_id"])):
+                return
+            if who is not None:
+                self.service.remember_reference(SLACK, who, {"channel": channel, "user": user_id, "team": team})
+                replies = self.service.handle(who, unescape(event.get("text") or ""))
+                extra = self._answer_privately(who, channel)
         if who is None:
             self._post(channel, [Text(self.messages.not_staff)])
             return
-        self.service.remember_reference(SLACK, who, {"channel": channel, "user": user_id, "team": team})
-        self._post(channel, self.service.handle(who, unescape(event.get("text") or "")), who=who)
+        self._post(channel, replies, extra=extra)
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """The bot named in a channel: answered in a thread; a report moves to the DM."""
@@ -147,8 +152,11 @@ class SlackChannel:
             self._post(self._open_dm(user_id), [Text(self.messages.not_staff)])
             return
         text = unescape(command.get("text") or "").strip()
-        replies = self.service.handle(who, text) if text else [Text(self.messages.slash_help)]
-        self._post(self.deliverer.dm_channel(who.staff_id), replies, who=who)
+        dm = self.deliverer.dm_channel(who.staff_id)  # (may ask Slack to open it: not inside the turn)
+        with self.service.turn():  # one transaction, committed before the answer is posted
+            replies = self.service.handle(who, text) if text else [Text(self.messages.slash_help)]
+            extra = self._answer_privately(who, dm)
+        self._post(dm, replies, extra=extra)
 
     # -- buttons --------------------------------------------------------------------------------
 
@@ -196,7 +204,8 @@ class SlackChannel:
             self._send(who, replies, channel=container["channel_id"], thread_ts=message.get("thread_ts"),
                        was_private=was_private)
         else:  # a button on the home tab: the answer goes to the DM, and the home shows the change
-            self._post(self.deliverer.dm_channel(who.staff_id), replies, who=who)
+            dm = self.deliverer.dm_channel(who.staff_id)
+            self._post(dm, replies, extra=self._answer_privately(who, dm))
             self.publish_home(user_id, who)
 
     # -- free text in a modal ------------------------------------------------------------------
@@ -233,7 +242,8 @@ class SlackChannel:
         channel = json.loads(view.get("private_metadata") or "{}").get("channel")
         if not _is_dm(channel):
             channel = self.deliverer.dm_channel(who.staff_id)
-        self._post(channel, self.service.handle(who, value), who=who)
+        replies = self.service.handle(who, value)
+        self._post(channel, replies, extra=self._answer_privately(who, channel))
 
     # -- the home tab ---------------------------------------------------------------------------
 
@@ -251,20 +261,24 @@ class SlackChannel:
         """Replies where the person spoke, unless that is a public place and a report is involved: then
         in their DM, with a note in the thread that it moved."""
         if _is_dm(channel) or not (was_private or self.service.in_form(who)):
-            self._post(channel, replies, thread_ts=thread_ts, who=who)
+            self._post(channel, replies, thread_ts=thread_ts, extra=self._answer_privately(who, channel))
             return
-        self._post(self.deliverer.dm_channel(who.staff_id), replies, who=who)
+        dm = self.deliverer.dm_channel(who.staff_id)
+        self._post(dm, replies, extra=self._answer_privately(who, dm))
         if not was_private:
             self._post(channel, [Text(self.messages.moved_to_dm)], thread_ts=thread_ts)
 
-    def _post(self, channel: str, replies: list[Reply], *, thread_ts: str | None = None,
-              who: Who | None = None) -> None:
-        """Post replies; in `who`'s DM, a free-text question also gets the button to answer it in a modal."""
-        extra: list[Block] = []
-        if who is not None and _is_dm(channel):
+    def _answer_privately(self, who: Who, channel: str) -> list[Block]:
+        """In `who`'s DM, a free-text question being asked gets the button to answer it in a modal."""
+        if _is_dm(channel):
             step = self.service.awaiting(who)
             if step is not None and step.type == "text":
-                extra.append(private_text_button(self.messages.write_privately))
+                return [private_text_button(self.messages.write_privately)]
+        return []
+
+    def _post(self, channel: str, replies: list[Reply], *, thread_ts: str | None = None,
+              extra: Sequence[Block] = ()) -> None:
+        """Post replies, with `extra` blocks under them."""
         if replies:
             post(self.client, channel=channel, replies=replies, send_label=self.messages.send, thread_ts=thread_ts,
                  extra=extra)
