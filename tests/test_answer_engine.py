@@ -6,10 +6,14 @@ matching generalises rather than memorises.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answer.build import build_engine
 from bot.answer.engine import AnswerEngine
+from bot.answer.risk import RiskRules
+from bot.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +116,14 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("a year 4 boy said a man on roblox keeps asking him where he lives", "safeguarding_concern"),
         ("one of my year 10s wrote on snapchat that everyone would be better off without her", "safeguarding_concern"),
         ("I think it's the headteacher who has been texting year 8 girls", "staff_conduct_concern"),
+        ("a year 5 boy says a man from his minecraft server keeps sending him robux", "safeguarding_concern"),
+        ("my tutee said someone she chats to on discord wants to meet her at the shops on saturday",
+         "safeguarding_concern"),
+        ("some lads are posting her address on snap and say they'll come round hers tonight", "safeguarding_concern"),
+        ("kids are airdropping a nude of a year 9 girl round the canteen", "safeguarding_concern"),
+        ("a year 12 is talking online about travelling abroad to join the fighters", "safeguarding_concern"),
+        ("the volunteer coach gave a year 6 boy his snapchat and told him to keep it between them",
+         "staff_conduct_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -136,6 +148,11 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "my sister is getting married abroad, can I post the photos?",
         "our staff whatsapp group is full of people moaning about kids, is that ok?",
         "should I tell the head that a pupil followed me on instagram?",
+        "can we share photos of pupils between us on the staff whatsapp?",
+        "the pta is giving them gift vouchers as prizes for the sponsored walk, can we post the winners?",
+        "a parent threatened to post about my detention of her son on facebook",
+        "some older lads in year 11 keep mocking my posts",
+        "a nude painting by a year 11 student won the art prize, can it go on the school instagram?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
@@ -194,3 +211,20 @@ def test_policies_with_the_same_title_are_told_apart_in_citations() -> None:
         "c": "Social Media Policy (School C)",
         "d": "Online Safety Policy",
     }
+
+
+def test_a_risk_signal_answering_with_an_unknown_intent_is_refused_naming_file_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "risk.yaml"
+    rules.write_text("child: ['pupil']\nstaff_subject: ['teacher']\nsignals:\n  radicalisation:\n"
+                     "    answer_with: radicalisation_concren\n    patterns: ['extremis']\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        RiskRules.load(rules).check_intents({"radicalisation_concern"})
+    assert raised.value.file == str(rules) and raised.value.line == 5
+    assert "radicalisation_concren" in str(raised.value)
+
+
+def test_a_kind_of_risk_is_answered_with_its_own_clauses(engine: AnswerEngine) -> None:
+    """Radicalisation escalates with the clauses about radicalisation, not only the general safeguarding ones."""
+    answer = engine.ask("a year 12 girl keeps messaging someone on telegram about going abroad to join the fighters")
+    assert answer.escalate and answer.intent == "radicalisation_concern"
+    assert any("radicalis" in c.clause.text.lower() for c in answer.clauses)

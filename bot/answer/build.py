@@ -117,11 +117,14 @@ def _build(*, policies_dir: Path | None, school_path: Path, school_id: str | Non
         print(f"warning: no policies loaded from {policies_dir or paths.policy_dir()}", file=sys.stderr)
     intents_dir = paths.intents_dir()
     tagger = TopicTagger.load(intents_dir / "topics.yaml")
+    intents = load_intents(intents_dir / "questions", known_topics=frozenset(tagger.topic_ids))
+    risk = RiskRules.load(intents_dir / "risk.yaml")
+    risk.check_intents({i.id for i in intents})
     return AnswerEngine(
         policies=policies,
-        intents=load_intents(intents_dir / "questions", known_topics=frozenset(tagger.topic_ids)),
+        intents=intents,
         vocabulary=Vocabulary.load(intents_dir / "vocabulary.yaml"),
-        risk=RiskRules.load(intents_dir / "risk.yaml"),
+        risk=risk,
         messages=Messages.load(intents_dir / "messages.yaml"),
         contacts=contacts_for(config, school),
     )

@@ -434,8 +434,12 @@ class AnswerEngine:
     def _escalation(self, query: _Prepared, risk: RiskAssessment, scored: list[tuple[float, int]], top: int) -> Answer:
         staff = risk.staff_subject
         form = "staff_conduct_concern" if staff else "safeguarding_concern"
-        ranked = [n for _, n in scored if self.intents[n].kind == "escalation" and (self.intents[n].form == form)]
-        ranked = ranked or [n for n, i in enumerate(self.intents) if i.kind == "escalation" and i.form == form]
+        # the kind of risk found names the intent that answers it (radicalisation, sexual images), else the best
+        # scoring escalation intent for the form
+        by_id = {i.id: n for n, i in enumerate(self.intents) if i.form == form}
+        named = [by_id[i] for i in risk.answer_with if i in by_id]
+        escalations = [n for n, i in enumerate(self.intents) if i.kind == "escalation" and i.form == form]
+        ranked = named[:1] or [n for _, n in scored if n in escalations] or escalations
         head = self.messages.render("escalation_staff" if staff else "escalation", self.contacts)
         if not ranked:
             clauses = self._retrieve(query, top)

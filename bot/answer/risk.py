@@ -23,6 +23,7 @@ class RiskAssessment:
     escalate: bool
     signals: tuple[str, ...]
     staff_subject: bool
+    answer_with: tuple[str, ...] = ()  # intents named by the signals found, in the file's order
 
 
 def _compile(patterns: list[str], *, file: Path, what: str) -> re.Pattern[str]:
@@ -43,12 +44,24 @@ class RiskRules:
         general: re.Pattern[str] | None,
         self_description: re.Pattern[str] | None,
         signals: dict[str, tuple[re.Pattern[str], bool, bool]],
+        answer_with: dict[str, str] | None = None,
+        file: Path | None = None,
     ) -> None:
         self._child = child
         self._staff = staff
         self._general = general
         self._self = self_description
         self._signals = signals
+        self.answer_with = answer_with or {}
+        self._file = file
+
+    def check_intents(self, known: set[str]) -> None:
+        """Every `answer_with` must name a loaded intent (a typo would silently fall back to the generic one)."""
+        for name, intent in self.answer_with.items():
+            if intent not in known:
+                line = _line_of(self._file, f"answer_with: {intent}") if self._file else None
+                raise ConfigError(f"signals.{name}.answer_with: no intent {intent!r} - use the id of an intent in "
+                                  "intents/questions/", file=str(self._file) if self._file else None, line=line)
 
     @classmethod
     def load(cls, path: Path) -> RiskRules:
@@ -73,6 +86,8 @@ class RiskRules:
                 )
                 for name, s in model.signals.items()
             },
+            answer_with={name: s.answer_with for name, s in model.signals.items() if s.answer_with},
+            file=path,
         )
 
     def assess(self, cleaned: str) -> RiskAssessment:
@@ -84,4 +99,13 @@ class RiskRules:
             if (names_child or child) and (always or not general) and pattern.search(cleaned)
         )
         others = self._self.sub(" ", cleaned) if self._self else cleaned
-        return RiskAssessment(escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others)))
+        return RiskAssessment(escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others)),
+                              answer_with=tuple(self.answer_with[h] for h in hits if h in self.answer_with))
+
+
+def _line_of(path: Path, text: str) -> int | None:
+    """The first line of the file containing `text` (for an error about a value pydantic accepted)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    return None

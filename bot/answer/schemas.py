@@ -56,6 +56,7 @@ class Signal(BaseModel):
     patterns: list[str] = Field(min_length=1)
     names_child: bool = False
     urgent_even_if_general: bool = False
+    answer_with: str | None = None  # the intent whose clauses answer this kind of risk
 
 
 class RiskFile(BaseModel):
