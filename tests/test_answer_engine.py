@@ -45,6 +45,9 @@ def engine() -> AnswerEngine:
         # no example phrasing is close: found through the intent's description, in the policies' words
         ("someone set up a fake tiktok account pretending to be me and posting rubbish", "staff_cyberbullied",
          "cyberbullying"),
+        # X, the platform: named only by its feed or account, not by "x" alone
+        ("the science department's X account is blocked on the pupils' laptops, can it be opened for a lesson?",
+         "blocked_site_unblock", "blocked_content_request"),
     ],
 )
 def test_paraphrases_find_the_intent(engine: AnswerEngine, question: str, intent: str, form: str | None) -> None:
@@ -80,6 +83,9 @@ def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> N
         "where do I find the lesson plan template on the shared drive",
         "how do I log a behaviour incident on the online system",
         "where do I find the staff handbook online",
+        "the boys' toilets are blocked again, who do I tell",
+        "do i need to declare a second job",
+        "solve for x then plot it on the x and y axes",
     ],
 )
 def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:
