@@ -130,6 +130,10 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("a year 12 is talking online about travelling abroad to join the fighters", "safeguarding_concern"),
         ("the volunteer coach gave a year 6 boy his snapchat and told him to keep it between them",
          "staff_conduct_concern"),
+        ("a girl in my tutor group posts pictures of cuts on her arms on a private account", "safeguarding_concern"),
+        ("a year 10 boy watches a preacher online who says young men should go abroad and fight",
+         "safeguarding_concern"),
+        ("a man on instagram keeps complimenting a year 7 girl and asking to meet her in town", "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
