@@ -134,6 +134,8 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("a year 10 boy watches a preacher online who says young men should go abroad and fight",
          "safeguarding_concern"),
         ("a man on instagram keeps complimenting a year 7 girl and asking to meet her in town", "safeguarding_concern"),
+        ("our PE coach has been messaging a year 10 girl late at night and told her to delete the chats",
+         "staff_conduct_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
