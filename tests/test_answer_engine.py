@@ -136,6 +136,10 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("a man on instagram keeps complimenting a year 7 girl and asking to meet her in town", "safeguarding_concern"),
         ("our PE coach has been messaging a year 10 girl late at night and told her to delete the chats",
          "staff_conduct_concern"),
+        ("a year 5 girl livestreams from her bedroom and men she doesn't know ask her to do things on camera",
+         "safeguarding_concern"),
+        ("a reception child told me her uncle films her in the bath and puts it online", "safeguarding_concern"),
+        ("a year 11 posted 'no one will miss me' with a photo of a pile of tablets", "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -165,6 +169,7 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "a parent threatened to post about my detention of her son on facebook",
         "some older lads in year 11 keep mocking my posts",
         "a nude painting by a year 11 student won the art prize, can it go on the school instagram?",
+        "a parent keeps sending me abusive messages late at night since I moved her son's seat",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
