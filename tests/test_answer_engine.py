@@ -140,6 +140,8 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
          "safeguarding_concern"),
         ("a reception child told me her uncle films her in the bath and puts it online", "safeguarding_concern"),
         ("a year 11 posted 'no one will miss me' with a photo of a pile of tablets", "safeguarding_concern"),
+        ("a year 8 girl says our new cover supervisor has been snapchatting her and told her to keep it secret",
+         "staff_conduct_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
