@@ -22,10 +22,11 @@ from types import SimpleNamespace
 
 from aiohttp import web
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.answer.engine import AnswerEngine
 from bot.channels.teams.bot import PLATFORM, PolicyTeamsBot
+from bot.channels.teams.connectors import KeptClientsAuthentication
 from bot.channels.teams.deliver import Backoff, TeamsDeliverer, send_text
 from bot.channels.teams.messages import TeamsMessages, teams_messages
 from bot.channels.teams.msrest_retry import speed_up_retry_policy
@@ -70,10 +71,10 @@ class TeamsSettings:
             raise PolicybotError("MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set without "
                                  "MICROSOFT_APP_ID - set the bot's app id too, or unset them for local mode")
 
-    def authentication(self) -> ConfigurationBotFrameworkAuthentication:
+    def authentication(self) -> KeptClientsAuthentication:
         """Bot Framework's configuration object (its attribute names); no app id disables authentication."""
         app_type = "SingleTenant" if self.tenant_id and not self.local else "MultiTenant"
-        return ConfigurationBotFrameworkAuthentication(SimpleNamespace(
+        return KeptClientsAuthentication(SimpleNamespace(
             APP_ID=self.app_id or None, APP_PASSWORD=self.app_password or None,
             APP_TENANTID=self.tenant_id or None, APP_TYPE=app_type))
 
