@@ -142,6 +142,11 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("a year 11 posted 'no one will miss me' with a photo of a pile of tablets", "safeguarding_concern"),
         ("a year 8 girl says our new cover supervisor has been snapchatting her and told her to keep it secret",
          "staff_conduct_concern"),
+        ("a year 10 boy has a sonnenrad as his discord picture and joked about doing what the guy in christchurch did",
+         "safeguarding_concern"),
+        ("her dad isn't allowed contact with their daughter but he has been tracking her location on snap map",
+         "safeguarding_concern"),
+        ("a year 8 girl's tiktok feed is all cutting videos and she says she might try it", "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -172,6 +177,9 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "some older lads in year 11 keep mocking my posts",
         "a nude painting by a year 11 student won the art prize, can it go on the school instagram?",
         "a parent keeps sending me abusive messages late at night since I moved her son's seat",
+        "can pupils see where I am on snap map?",
+        "a pupil said she is not allowed contact with social media at home",
+        "a year 9 asked about the christchurch earthquake for his geography homework",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
