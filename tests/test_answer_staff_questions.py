@@ -1,14 +1,14 @@
-"""The answer engine on 355 staff questions written apart from it: a floor under how well it generalises.
+"""The answer engine on 405 staff questions written apart from it: a floor under how well it generalises.
 
-tests/data/staff_questions/ holds seven sets in the development set's format, each written from the seed
+tests/data/staff_questions/ holds eight sets in the development set's format, each written from the seed
 policies by someone who had not seen the intents or the engine, in the mix of topics and styles staff use
 (stories, typos, fragments, formal questions, out-of-scope ones). The scoring follows the development set's
 (`../shared/eval/score.py`): a clause is a hit when an expected snippet appears in it, after normalising.
 
 Each set was scored unseen first, then used while improving the engine (misses became intent examples,
 vocabulary and risk signals), so they are no longer a measure of unseen questions; they guard against losing
-what was gained. The floors sit a little under the figures measured when they were set (sets 1-7: answered
-95.5%, right clause first 65.5%, in the first three 80.5%, forms 90%, 41 of 42 out-of-scope refused).
+what was gained. The floors sit a little under the figures measured when they were set (sets 1-8: answered
+95%, right clause first 63%, in the first three 78%, forms 86%, 47 of 49 out-of-scope refused).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def results() -> list[tuple[dict, object]]:
 
 
 def test_the_sets_are_there(results) -> None:
-    assert len(SETS) == 7 and len(results) == 355
+    assert len(SETS) == 8 and len(results) == 405
 
 
 def test_in_scope_questions_are_answered_with_the_right_clause(results) -> None:
@@ -54,15 +54,15 @@ def test_in_scope_questions_are_answered_with_the_right_clause(results) -> None:
         top3 += any(w in g for g in got[:3] for w in wanted)
     n = len(in_scope)
     assert answered / n >= 0.93, f"answered {answered}/{n}"
-    assert first / n >= 0.62, f"right clause first {first}/{n}"
-    assert top3 / n >= 0.78, f"right clause in the first three {top3}/{n}"
+    assert first / n >= 0.60, f"right clause first {first}/{n}"
+    assert top3 / n >= 0.76, f"right clause in the first three {top3}/{n}"
 
 
 def test_out_of_scope_questions_are_refused(results) -> None:
-    """One admin question still reads as in scope ("can my payslip be emailed to my personal email account"):
+    """Two admin questions still read as in scope ("can my payslip be emailed to my personal email account"):
     the engine cannot yet tell an email about pay from staff's personal details online."""
     answered = [item["q"] for item, answer in results if item["expect"].get("answered") is False and answer.answered]
-    assert len(answered) <= 1, answered
+    assert len(answered) <= 2, answered
 
 
 def test_every_child_at_risk_escalates_and_nothing_else_does(results) -> None:
@@ -74,4 +74,4 @@ def test_every_child_at_risk_escalates_and_nothing_else_does(results) -> None:
 def test_the_report_form_offered_is_the_expected_one(results) -> None:
     with_form = [(item, answer) for item, answer in results if item["expect"].get("form")]
     right = sum(answer.form == item["expect"]["form"] for item, answer in with_form)
-    assert right / len(with_form) >= 0.86, f"{right}/{len(with_form)}"
+    assert right / len(with_form) >= 0.84, f"{right}/{len(with_form)}"
