@@ -86,6 +86,10 @@ def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> N
         "the boys' toilets are blocked again, who do I tell",
         "do i need to declare a second job",
         "solve for x then plot it on the x and y axes",
+        "how do i get a replacement id badge",
+        "how do i add a new starter to the staff email distribution list",
+        "who approves overtime for the site team",
+        "how do i get access to the school's online payment system to check trip payments",
     ],
 )
 def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:
