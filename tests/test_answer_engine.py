@@ -36,6 +36,9 @@ def engine() -> AnswerEngine:
         ),
         ("can i be mates with the parents of kids in my class on fb", "parents_friends", None),
         ("my nephew just joined year 3, anything i need to do?", "family_member_pupil", "family_declaration"),
+        # nothing online in it, but one's own child at one's school is in the policies' scope
+        ("My two children will be joining the school in September, where I teach. Is there a formal process?",
+         "family_member_pupil", "family_declaration"),
         ("ex pupil who's 15 wants to follow me on snap", "ex_pupil_under_18", "pupil_contact"),
         ("What should I do if a current pupil sends me a request to follow my personal account?",
          "pupil_friend_request", "pupil_contact"),
@@ -90,6 +93,8 @@ def test_answer_quotes_clauses_verbatim_with_citation(engine: AnswerEngine) -> N
         "how do i add a new starter to the staff email distribution list",
         "who approves overtime for the site team",
         "how do i get access to the school's online payment system to check trip payments",
+        "my daughter is in year 3 at another school, can i take her to the dentist on friday",
+        "can i leave early to pick my son up from his school",
     ],
 )
 def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEngine, question: str) -> None:
