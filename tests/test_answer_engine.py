@@ -44,7 +44,7 @@ def engine() -> AnswerEngine:
          "pupil_friend_request", "pupil_contact"),
         ("had a message request on instagram from one of my year 4s", "pupil_friend_request", "pupil_contact"),
         ("can SLT keep tabs on what I post on my personal facebook", "monitoring_staff_internet", None),
-        ("just started as a TA, is it ok to add the other TAs on fb?", "colleagues_friends", None),
+        ("new TA here, is it ok to add the other TAs on fb or is that frowned on", "colleagues_friends", None),
         ("someone is impersonating me on facebook and messaging parents", "staff_cyberbullied", "cyberbullying"),
         # no example phrasing is close: found through the intent's description, in the policies' words
         ("someone set up a fake tiktok account pretending to be me and posting rubbish", "staff_cyberbullied",
