@@ -45,6 +45,7 @@ class RiskRules:
         self_description: re.Pattern[str] | None,
         signals: dict[str, tuple[re.Pattern[str], bool, bool]],
         answer_with: dict[str, str] | None = None,
+        answer_with_lines: dict[str, int | None] | None = None,
         file: Path | None = None,
     ) -> None:
         self._child = child
@@ -53,22 +54,25 @@ class RiskRules:
         self._self = self_description
         self._signals = signals
         self.answer_with = answer_with or {}
+        self._answer_with_lines = answer_with_lines or {}
         self._file = file
 
     def check_intents(self, known: set[str]) -> None:
         """Every `answer_with` must name a loaded intent (a typo would silently fall back to the generic one)."""
         for name, intent in self.answer_with.items():
             if intent not in known:
-                line = _line_of(self._file, f"answer_with: {intent}") if self._file else None
                 raise ConfigError(f"signals.{name}.answer_with: no intent {intent!r} - use the id of an intent in "
-                                  "intents/questions/", file=str(self._file) if self._file else None, line=line)
+                                  "intents/questions/", file=str(self._file) if self._file else None,
+                                  line=self._answer_with_lines.get(name))
 
     @classmethod
     def load(cls, path: Path) -> RiskRules:
         from bot.answer.schemas import RiskFile
-        from bot.yamlfile import load_yaml, validate
+        from bot.yamlfile import line_of, load_yaml, validate
 
-        model = validate(RiskFile, load_yaml(path), file=path)
+        data = load_yaml(path)
+        model = validate(RiskFile, data, file=path)
+        named = {name: s.answer_with for name, s in model.signals.items() if s.answer_with}
         return cls(
             child=_compile(model.child, file=path, what="child"),
             staff=_compile(model.staff_subject, file=path, what="staff_subject"),
@@ -86,7 +90,8 @@ class RiskRules:
                 )
                 for name, s in model.signals.items()
             },
-            answer_with={name: s.answer_with for name, s in model.signals.items() if s.answer_with},
+            answer_with=named,
+            answer_with_lines={name: line_of(data, ("signals", name, "answer_with")) for name in named},
             file=path,
         )
 
@@ -101,11 +106,3 @@ class RiskRules:
         others = self._self.sub(" ", cleaned) if self._self else cleaned
         return RiskAssessment(escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others)),
                               answer_with=tuple(self.answer_with[h] for h in hits if h in self.answer_with))
-
-
-def _line_of(path: Path, text: str) -> int | None:
-    """The first line of the file containing `text` (for an error about a value pydantic accepted)."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if text in line:
-            return number
-    return None

@@ -56,8 +56,8 @@ def _normalised(person: StaffRecord) -> StaffRecord:
     )
 
 
-# Who sent a message (every message asks), built once: building a statement costs more than the look-up.
-# Every chat message looks its sender up: columns, not ORM objects (a third of the look-up's cost).
+# Who sent a message (every message asks), built once: building a statement costs more than the look-up, and
+# it reads columns, not ORM objects (a third of the look-up's cost).
 _BY_PLATFORM_ID = {platform: select(*StaffRow.__table__.c).where(column == bindparam("user_id"))
                    for platform, column in (("slack", StaffRow.slack_id), ("teams", StaffRow.teams_id))}
 
