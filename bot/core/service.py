@@ -108,6 +108,13 @@ class ChatService:
                 return self.conversation.with_notice(who, home_page(self, who))
             return self.conversation.handle(who, text)
 
+    def answer(self, platform: Platform, who: Who, text: str, reference: dict[str, Any]) -> list[Reply]:
+        """A message written to the bot in a chat: how to reach the person is kept (`remember_reference`) and
+        the message handled, in one transaction."""
+        with self.turn():
+            self.remember_reference(platform, who, reference)
+            return self.handle(who, text)
+
     def start_form(self, who: Who, form_id: str) -> list[Reply]:
         """Start a report form directly (a home page button): as if the person had accepted an offer of it.
         A form already in progress is resumed instead, so a stray click never discards answers."""

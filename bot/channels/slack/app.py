@@ -96,8 +96,8 @@ class SlackChannel:
             if not self.service.first_sighting(SLACK, str(body["event_id"])):
                 return
             if who is not None:
-                self.service.remember_reference(SLACK, who, {"channel": channel, "user": user_id, "team": team})
-                replies = self.service.handle(who, unescape(event.get("text") or ""))
+                replies = self.service.answer(SLACK, who, unescape(event.get("text") or ""),
+                                              {"channel": channel, "user": user_id, "team": team})
                 extra = self._answer_privately(who, channel)
         if who is None:
             self._post(channel, [Text(self.messages.not_staff)])

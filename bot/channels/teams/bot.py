@@ -75,15 +75,9 @@ class PolicyTeamsBot(ActivityHandler):
         if who is None:
             await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
             return
-        replies = await asyncio.to_thread(self._answer, who, text, personal_reference(activity))
+        # "home" too: the core's page; stored (one transaction) before the card is sent
+        replies = await asyncio.to_thread(self._service.answer, PLATFORM, who, text, personal_reference(activity))
         await send_card(turn_context, replies, messages=self._messages, backoff=self._backoff)
-
-    def _answer(self, who: Who, text: str, reference: dict[str, Any]) -> list[Reply]:
-        """Keep how to reach the person and answer them ("home" too: the core's page), in one transaction
-        committed before the card is sent."""
-        with self._service.turn():
-            self._service.remember_reference(PLATFORM, who, reference)
-            return self._service.handle(who, text)
 
     # -- joining and installing -----------------------------------------------------------------
 
