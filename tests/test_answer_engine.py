@@ -157,6 +157,13 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("her dad isn't allowed contact with their daughter but he has been tracking her location on snap map",
          "safeguarding_concern"),
         ("a year 8 girl's tiktok feed is all cutting videos and she says she might try it", "safeguarding_concern"),
+        ("a year 10 boy said on snapchat he has got his brother's knife and is bringing it in", "safeguarding_concern"),
+        ("a clip of a year 8 boy being beaten up is on tiktok and they say they'll get him after school",
+         "safeguarding_concern"),
+        ("a year 9 girl went live on instagram and you could hear her stepdad hitting her mum", "safeguarding_concern"),
+        ("a year 10 girl keeps posting stories from cars with much older men", "safeguarding_concern"),
+        ("people in a year 6 girl's stream chat asked her to change into her swimsuit and add them on a private server",
+         "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -190,6 +197,9 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "can pupils see where I am on snap map?",
         "a pupil said she is not allowed contact with social media at home",
         "a year 9 asked about the christchurch earthquake for his geography homework",
+        "can pupils bring a knife in for the food tech video we post on the school instagram?",
+        "the year 11s beat up our team 5-0 and got battered in the final, can I post the result?",
+        "my older brother follows some of my year 10s' parents on facebook, is that a problem?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
