@@ -365,7 +365,8 @@ class AnswerEngine:
         if scored:
             score, n = scored[0]
             runner_up = scored[1][0] if len(scored) > 1 else 0.0
-            confident = score >= INTENT_THRESHOLD or (score >= INTENT_MARGIN_THRESHOLD and score - runner_up > INTENT_MARGIN)
+            ahead = score - runner_up > INTENT_MARGIN
+            confident = score >= INTENT_THRESHOLD or (score >= INTENT_MARGIN_THRESHOLD and ahead)
             confident = confident and (anchored or score >= UNANCHORED_THRESHOLD or not self.intents[n].in_scope)
             reporting_colleague = (
                 risk.staff_subject and self._conduct is not None and not _PERMISSION.match(query.cleaned)
