@@ -158,6 +158,7 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
          "safeguarding_concern"),
         ("a year 8 girl's tiktok feed is all cutting videos and she says she might try it", "safeguarding_concern"),
         ("a year 10 boy said on snapchat he has got his brother's knife and is bringing it in", "safeguarding_concern"),
+        ("a year 10 boy said on snapchat he is bringing his dads knife in tomorrow", "safeguarding_concern"),
         ("a clip of a year 8 boy being beaten up is on tiktok and they say they'll get him after school",
          "safeguarding_concern"),
         ("a year 9 girl went live on instagram and you could hear her stepdad hitting her mum", "safeguarding_concern"),
