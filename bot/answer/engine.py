@@ -223,7 +223,8 @@ class AnswerEngine:
                 example_feats.append(self._prepare(e, spell=False).feats)
                 self._example_intent.append(n)
         self._example_index = TfIdfIndex(example_feats)
-        self._centroids = [self._centroid(n) for n in range(len(intents))]
+        # each intent's centroid, searched by a question's terms: one pass, not a cosine per intent
+        self._centroids = Postings([self._centroid(n) for n in range(len(intents))])
         # The intent's description of its clauses counts twice as much as its examples.
         self._about = [
             self._clause_index.vector(self._prepare(f"{i.about} {i.about} {' '.join(i.examples)}", spell=False).feats)
@@ -233,6 +234,7 @@ class AnswerEngine:
         self._described = Postings([about if i.in_scope else {} for about, i in zip(self._about, intents, strict=True)])
         self._pins = [self._resolve_pins(i) for i in intents]
         self._about_text = [clean(i.about) for i in intents]
+        self._about_fits: dict[int, dict[int, float]] = {}  # intent -> its description's fit with each clause
 
     # -- preparation -------------------------------------------------------------------------
     def _prepare(self, text: str, *, spell: bool = True) -> _Prepared:
@@ -286,11 +288,13 @@ class AnswerEngine:
         part only for a question `anchored` in online life: read in the policies' words, "the boiler in block
         C" is about blocking websites."""
         qvec = self._example_index.vector(query.feats)
-        best: dict[int, float] = defaultdict(float)
+        best: dict[int, float] = {}
+        owners = self._example_intent
         for doc, score in self._example_index.search(qvec).items():
-            owner = self._example_intent[doc]
-            best[owner] = max(best[owner], score)
-        scores = defaultdict(float, {n: 0.65 * s + 0.35 * cosine(qvec, self._centroids[n]) for n, s in best.items()})
+            if score > best.get(owners[doc], 0.0):
+                best[owners[doc]] = score
+        central = self._centroids.search(qvec)
+        scores = defaultdict(float, {n: 0.65 * s + 0.35 * central.get(n, 0.0) for n, s in best.items()})
         if anchored:
             for n, fit in self._described.search(self._clause_index.vector(query.feats)).items():
                 scores[n] += ABOUT_MATCH * fit
@@ -318,12 +322,13 @@ class AnswerEngine:
             )
             candidates = set(self._clause_index.search(about)) | set(self._clause_index.search(qvec))
         vectors = self._clause_index.vectors
+        about_fit = self._about_fit(n)
         ranked = sorted(
             (
                 (
                     self._quality[i]
                     * _subject_fit(self.clauses[i], self._about_text[n])
-                    * (ABOUT_WEIGHT * cosine(about, vectors[i]) + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])),
+                    * (ABOUT_WEIGHT * about_fit.get(i, 0.0) + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])),
                     i,
                 )
                 for i in candidates - set(pins)
@@ -335,6 +340,14 @@ class AnswerEngine:
         out = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], 1.0) for i in pins]
         out += [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in ranked]
         return out[:top]
+
+    def _about_fit(self, n: int) -> dict[int, float]:
+        """Cosine of intent n's description with every clause sharing a term with it: the same for every
+        question, so worked out once, when first needed (building them all would slow `policybot ask`)."""
+        fit = self._about_fits.get(n)
+        if fit is None:
+            fit = self._about_fits[n] = self._clause_index.search(self._about[n])
+        return fit
 
     def _retrieve(self, query: _Prepared, top: int) -> list[ScoredClause]:
         """The closest clauses; one sharing fewer than two words with the question is no match."""
