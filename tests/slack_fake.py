@@ -1,8 +1,8 @@
 """A local fake of the Slack Web API, and signed requests to the bot, for the Slack tests.
 
 As bolt-python's own tests do (tests/mock_web_api_server), a small http.server on 127.0.0.1 answers the
-Web API methods the bot calls and records every call, so a test can wait (a bounded poll) for the bot to
-have posted something and read what it posted. `fail_next` makes a method answer 429 with a Retry-After.
+Web API methods the bot calls and records every call, so a test can wait (bounded, woken by each new call)
+for the bot to have posted something and read what it posted. `fail_next` makes a method answer 429 with a Retry-After.
 """
 
 from __future__ import annotations
@@ -43,8 +43,11 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     url: str = ""
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)  # re-entered by predicates reading calls
     _ts: int = 0
+
+    def __post_init__(self) -> None:
+        self.arrived = threading.Condition(self.lock)  # notified on every call, so waiters need not poll
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: str = "1") -> None:
         self.failures.setdefault(method, []).append((status, retry_after))
@@ -55,8 +58,10 @@ class FakeSlack:
             if failure:
                 status, retry_after = failure
                 self.calls.append(Call(method, params, time.monotonic(), status))
+                self.arrived.notify_all()
                 return status, {"Retry-After": retry_after}, {"ok": False, "error": "ratelimited"}
             self.calls.append(Call(method, params, time.monotonic()))
+            self.arrived.notify_all()
             self._ts += 1
             ts = f"1700000000.{self._ts:06d}"
         if method == "auth.test":
@@ -79,14 +84,22 @@ class FakeSlack:
 
     def wait_for(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *,
                  timeout: float = 10.0) -> Call:
-        """The first successful call of `method` matching `predicate`, waiting at most `timeout` seconds."""
+        """The first successful call of `method` matching `predicate`, waiting at most `timeout` seconds. Each
+        call is looked at once: the load benchmark waits on thousands of calls from many threads at a time."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [c for c in self.called(method) if predicate(c)]
-            if found:
-                return found[0]
-            time.sleep(0.02)
-        raise AssertionError(f"no {method} matching within {timeout}s; calls: {[c.method for c in self.calls]}")
+        seen = 0
+        with self.lock:
+            while True:
+                for call in self.calls[seen:]:
+                    if call.method == method and call.status == 200 and predicate(call):
+                        return call
+                seen = len(self.calls)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.arrived.wait(left)
+            methods = [c.method for c in self.calls]
+        raise AssertionError(f"no {method} matching within {timeout}s; calls: {methods}")
 
     def posts_to(self, channel: str) -> list[Call]:
         return [c for c in self.called("chat.postMessage") if c.params.get("channel") == channel]
