@@ -2,11 +2,12 @@
 
 Issue 7's target is 200 messages/s at p99 under 300 ms on one core, with Slack's ack always inside 3 s.
 For each platform this starts the real `policybot serve` (a fresh SQLite database, or DATABASE_URL when set)
-with the tests' fake platform API on loopback, and drives it for DURATION seconds from CLIENTS concurrent
-staff, each sending a realistic mix: mostly questions, and every fifth turn a report begun ("report", then
-the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency (Slack: to the
-ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply has reached
-the fake connector) and the server's peak RSS.
+with the tests' fake platform API on loopback, the server on one core of its own (the clients and fakes on the
+others), and drives it for DURATION seconds from CLIENTS concurrent staff: the demo school plus one teacher per
+client, on Slack and Teams. Each sends a realistic mix: mostly questions, and every seventh turn a report begun
+("report", then the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency
+(Slack: to the ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply
+has reached the fake connector) and the server's peak RSS.
 
 Run: `.venv/bin/python benchmarks/load_bench.py [--clients 10] [--duration 20] [--platform slack|teams|both]`.
 """
@@ -19,21 +20,40 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from serving import figures, serving, use_test_fakes
+import yaml
+from serving import figures, one_core, serving, use_test_fakes
 
 use_test_fakes()
 from fake_bot_connector import FakeBotConnector, message  # noqa: E402
 from slack_bench import QUESTIONS, _turn  # noqa: E402
-from slack_bench import STAFF as SLACK_STAFF  # noqa: E402
 from slack_fake import fake_slack  # noqa: E402
-from teams_bench import STAFF as TEAMS_STAFF  # noqa: E402
 from teams_bench import _post  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: One staff member's turns, round and round: questions, and a report begun then cancelled.
 SCRIPT = [*QUESTIONS[:4], "report", "1", "cancel"]
+
+
+class Staff:
+    """The staff driving the load: one teacher per client, added to the demo school, so no two clients share a
+    conversation (a shared one would let one client take another's answer as its own)."""
+
+    def __init__(self, clients: int, folder: str) -> None:
+        self.slack = [f"ULOAD{n:05d}" for n in range(clients)]
+        self.teams = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"policybot-load-{n}")) for n in range(clients)]
+        school = yaml.safe_load((ROOT / "school" / "demo-school.yaml").read_text())
+        school["staff"] += [{"id": f"load.t{n:05d}", "name": f"Load Teacher {n}", "roles": ["teacher"],
+                             "email": f"load.t{n:05d}@riverside-academy.example", "start_date": date(2020, 9, 1),
+                             "slack_id": slack, "teams_id": teams}
+                            for n, (slack, teams) in enumerate(zip(self.slack, self.teams, strict=True))]
+        self.school_file = Path(folder) / "school.yaml"
+        self.school_file.write_text(yaml.safe_dump(school, sort_keys=False))
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -73,18 +93,18 @@ def _database(folder: str) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/load.db"
 
 
-def bench_slack(clients: int, duration: float) -> None:
+def bench_slack(clients: int, duration: float, server_cores: set[int]) -> None:
     with fake_slack() as fake, tempfile.TemporaryDirectory() as folder:
+        staff = Staff(clients, folder).slack
         env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
-               "DATABASE_URL": _database(folder)}
+               "DATABASE_URL": _database(folder), "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml")}
         env.pop("SLACK_APP_TOKEN", None)
-        with serving("slack", env) as (port, process):
+        with serving("slack", env, cores=server_cores) as (port, process):
             url = f"http://127.0.0.1:{port}/slack/events"
-            staff = SLACK_STAFF[:clients] if clients <= len(SLACK_STAFF) else SLACK_STAFF
             for n, user in enumerate(staff):  # first contact: the privacy notice, caches warm
                 _turn(fake, url, user, "hello", 900_000 + n)
             wall, results = _drive(clients, duration,
-                                   lambda i, text, n: _turn(fake, url, staff[i % len(staff)], text, n))
+                                   lambda i, text, n: _turn(fake, url, staff[i], text, n))
             print(f"slack: {len(results)} messages from {clients} clients in {wall:.1f} s = "
                   f"{len(results) / wall:.0f} messages/s")
             print("slack " + figures("ack", [r[0] for r in results]))
@@ -92,18 +112,19 @@ def bench_slack(clients: int, duration: float) -> None:
             print(f"slack: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
 
 
-def bench_teams(clients: int, duration: float) -> None:
+def bench_teams(clients: int, duration: float, server_cores: set[int]) -> None:
     connector = FakeBotConnector().start()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            env = {**os.environ, "DATABASE_URL": _database(folder), "MICROSOFT_APP_ID": ""}
-            with serving("teams", env) as (port, process):
+            staff = Staff(clients, folder).teams
+            env = {**os.environ, "DATABASE_URL": _database(folder), "MICROSOFT_APP_ID": "",
+                   "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml")}
+            with serving("teams", env, cores=server_cores) as (port, process):
                 url = f"http://127.0.0.1:{port}/api/messages"
-                staff = TEAMS_STAFF[:clients] if clients <= len(TEAMS_STAFF) else TEAMS_STAFF
 
                 def turn(index: int, text: str, n: int) -> tuple[float, ...]:
                     return (_post(url, message(text, service_url=connector.url,
-                                               aad_object_id=staff[index % len(staff)], activity_id=f"load{n}")),)
+                                               aad_object_id=staff[index], activity_id=f"load{n}")),)
 
                 for index in range(len(staff)):
                     turn(index, "hello", 900_000 + index)
@@ -122,10 +143,13 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both")
     args = parser.parse_args()
+    server_cores, load_cores = one_core()
+    os.sched_setaffinity(0, load_cores)
+    print(f"server on core {sorted(server_cores)}, clients and fakes on {sorted(load_cores)}")
     if args.platform in ("slack", "both"):
-        bench_slack(args.clients, args.duration)
+        bench_slack(args.clients, args.duration, server_cores)
     if args.platform in ("teams", "both"):
-        bench_teams(args.clients, args.duration)
+        bench_teams(args.clients, args.duration, server_cores)
     return 0
 
 

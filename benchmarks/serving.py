@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import subprocess
@@ -26,12 +27,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def one_core() -> tuple[set[int], set[int]]:
+    """(the core for the server, the cores for the load): the targets are for a server on one core, so the
+    clients and fakes driving it must not take that core's time, nor lend it theirs."""
+    cores = sorted(os.sched_getaffinity(0))
+    return {cores[-1]}, set(cores[:-1]) or {cores[-1]}
+
+
 @contextmanager
-def serving(platform: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """`policybot serve PLATFORM` in a child process, once it accepts connections: (port, process)."""
+def serving(platform: str, env: dict[str, str], *, cores: set[int] | None = None) -> Iterator[
+        tuple[int, subprocess.Popen[bytes]]]:
+    """`policybot serve PLATFORM` in a child process, once it accepts connections: (port, process); with `cores`,
+    the server runs on those cores only."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "bot", "serve", platform, "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
     try:
         deadline = time.monotonic() + 60
         while True:
