@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from fake_bot_connector import card_buttons, card_texts
@@ -110,6 +111,35 @@ def test_a_question_is_answered_with_an_adaptive_card(store: Store, demo_school:
 
         flow = await world.chats["r.ahmed"].send(question)
         await flow.assert_reply(is_answer)
+
+    run(store, demo_school, scenario)
+
+
+def test_a_retried_activity_is_answered_once_and_a_failed_turn_is_answered_on_retry(
+        store: Store, demo_school: SchoolConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry check, the person and the answer are one transaction: a repeat of an answered activity gets
+    nothing, and a turn that fails leaves nothing behind, its id included, so Teams' retry of it is answered."""
+    question = "can I follow a parent on facebook?"
+
+    async def scenario(world: World) -> None:
+        chat = world.chats["r.ahmed"]
+
+        async def send(activity_id: str, text: str) -> list[Activity]:
+            chat.activity_buffer.clear()
+            await chat.receive_activity(Activity(type="message", id=activity_id, text=text))
+            return list(chat.activity_buffer)
+
+        assert ENGINE.ask(question).clauses[0].clause.text in shown((await send("a1", question))[0])
+        assert await send("a1", question) == []
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("the database went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(world.service.conversation, "handle", broken)
+            with pytest.raises(RuntimeError):
+                await send("a2", "report")
+        assert "Which report would you like to make?" in shown((await send("a2", "report"))[0])
 
     run(store, demo_school, scenario)
 

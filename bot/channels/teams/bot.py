@@ -63,21 +63,38 @@ class PolicyTeamsBot(ActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if not await self._first_sighting(activity):
-            return  # Teams retried an activity we already answered
-        if not is_personal(activity):
-            await send_text(turn_context, self._messages.personal_only, backoff=self._backoff)
-            return
         # An empty message, or a card value that is not one of ours, still reaches the core: it answers with
         # the short help rather than leaving the person with no reply.
         text = (activity.text or "").strip() or submitted_value(activity.value) or ""
-        who = await self._identify(turn_context, activity.from_property)
-        if who is None:
-            await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
-            return
-        # "home" too: the core's page; stored (one transaction) before the card is sent
-        replies = await asyncio.to_thread(self._service.answer, PLATFORM, who, text, personal_reference(activity))
+        first, replies = await asyncio.to_thread(self._message_turn, activity, text)
+        if not first:
+            return  # Teams retried an activity we already answered
+        if replies is None:  # not a personal chat, or an account not linked to anyone yet
+            if not is_personal(activity):
+                await send_text(turn_context, self._messages.personal_only, backoff=self._backoff)
+                return
+            who = await self._identify_by_email(turn_context, activity.from_property)
+            if who is None:
+                await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
+                return
+            replies = await asyncio.to_thread(self._service.answer, PLATFORM, who, text, personal_reference(activity))
         await send_card(turn_context, replies, messages=self._messages, backoff=self._backoff)
+
+    def _message_turn(self, activity: Activity, text: str) -> tuple[bool, list[Reply] | None]:
+        """The usual message, from staff whose Teams account is known, in one transaction and one trip to a
+        worker thread: (False, None) for an activity seen before; else True and the replies ("home" too: the
+        core's page), stored before the card is sent, or None when the person must first be looked up in
+        Teams (which must not happen inside the transaction) or the chat is not a personal one."""
+        with self._service.turn():
+            key = _event_key(activity)
+            if key is not None and not self._service.first_sighting(PLATFORM, key):
+                return False, None
+            if not is_personal(activity):
+                return True, None
+            who = self._service.identify(self._bare_user(activity, activity.from_property))
+            if who is None:
+                return True, None
+            return True, self._service.answer(PLATFORM, who, text, personal_reference(activity))
 
     # -- joining and installing -----------------------------------------------------------------
 
@@ -124,12 +141,12 @@ class PolicyTeamsBot(ActivityHandler):
     # -- identity -------------------------------------------------------------------------------
 
     async def _identify(self, turn_context: TurnContext, account: ChannelAccount) -> Who | None:
-        """By Teams account (AAD object id); failing that, by the email Teams has for them, which links
-        the account for next time."""
-        bare = self._bare_user(turn_context.activity, account)
-        who = await asyncio.to_thread(self._service.identify, bare)
-        if who is not None:
-            return who
+        """By Teams account (AAD object id); failing that, by the email Teams has for them."""
+        who = await asyncio.to_thread(self._service.identify, self._bare_user(turn_context.activity, account))
+        return who if who is not None else await self._identify_by_email(turn_context, account)
+
+    async def _identify_by_email(self, turn_context: TurnContext, account: ChannelAccount) -> Who | None:
+        """By the email Teams has for an account not linked yet, which links it for next time."""
         user = await self._platform_user(turn_context, account)
         if user.email is None:
             return None
@@ -154,8 +171,14 @@ class PolicyTeamsBot(ActivityHandler):
                             name=member.name or user.name)
 
     async def _first_sighting(self, activity: Activity) -> bool:
-        """Teams activity ids are unique within a conversation, so the key is both."""
-        if not activity.id:
-            return True
-        conversation = activity.conversation.id if activity.conversation else ""
-        return await asyncio.to_thread(self._service.first_sighting, PLATFORM, f"{conversation}:{activity.id}")
+        key = _event_key(activity)
+        return key is None or await asyncio.to_thread(self._service.first_sighting, PLATFORM, key)
+
+
+def _event_key(activity: Activity) -> str | None:
+    """What makes an activity a retry of one seen before: Teams activity ids are unique within a conversation,
+    so the key is both (None without an id: nothing to tell a retry by)."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    return f"{conversation}:{activity.id}"
