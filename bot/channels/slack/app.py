@@ -91,18 +91,30 @@ class SlackChannel:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         channel, user_id, team = event["channel"], event["user"], str(body.get("team_id", ""))
-        who = identify(self.service, self.client, team_id=team, user_id=user_id)  # (may ask Slack: before the turn)
-        with self.service.turn():  # one transaction, committed before anything is posted
-            if not self.service.first_sighting(SLACK, str(body["event_id"])):
+        event_id, text = str(body["event_id"]), unescape(event.get("text") or "")
+        reference = {"channel": channel, "user": user_id, "team": team}  # how to reach them later
+        with self.service.turn():  # the usual case, a known account: one transaction, committed before posting
+            who = self.service.identify(PlatformUser(SLACK, team, user_id))
+            done = self._dm_turn(who, event_id, text, reference) if who is not None else None
+        if who is None:  # an account not linked yet: Slack is asked who it is, outside any transaction
+            who = identify(self.service, self.client, team_id=team, user_id=user_id)
+            if who is None:
+                if self.service.first_sighting(SLACK, event_id):
+                    self._post(channel, [Text(self.messages.not_staff)])
                 return
-            if who is not None:
-                replies = self.service.answer(SLACK, who, unescape(event.get("text") or ""),
-                                              {"channel": channel, "user": user_id, "team": team})
-                extra = self._answer_privately(who, channel)
-        if who is None:
-            self._post(channel, [Text(self.messages.not_staff)])
-            return
-        self._post(channel, replies, extra=extra)
+            with self.service.turn():
+                done = self._dm_turn(who, event_id, text, reference)
+        if done is not None:  # None: Slack retried an event already answered
+            replies, extra = done
+            self._post(channel, replies, extra=extra)
+
+    def _dm_turn(self, who: Who, event_id: str, text: str,
+                 reference: dict[str, str]) -> tuple[list[Reply], list[Block]] | None:
+        """Inside a turn: the retry check, then the answer to a DM and any button to answer in private."""
+        if not self.service.first_sighting(SLACK, event_id):
+            return None
+        replies = self.service.answer(SLACK, who, text, reference)
+        return replies, self._answer_privately(who, reference["channel"])
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """The bot named in a channel: answered in a thread; a report moves to the DM."""
