@@ -9,7 +9,7 @@ client, on Slack and Teams. Each sends a realistic mix: mostly questions, and ev
 (Slack: to the ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply
 has reached the fake connector) and the server's peak RSS.
 
-Run: `.venv/bin/python benchmarks/load_bench.py [--clients 10] [--duration 20] [--platform slack|teams|both]`.
+Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]`.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def bench_teams(clients: int, duration: float, server_cores: set[int]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both")
     args = parser.parse_args()
