@@ -233,8 +233,8 @@ def test_top_k_limits_clauses(engine: AnswerEngine) -> None:
 
 
 def test_policies_with_the_same_title_are_told_apart_in_citations() -> None:
-    from bot.answer.engine import display_titles
     from bot.policies.model import Clause, Policy
+    from bot.policies.titles import display_titles
 
     def policy(pid: str, title: str, owner: str | None, approved: str | None) -> Policy:
         return Policy(
