@@ -69,6 +69,19 @@ def test_a_school_day_asks_everyone_once_and_a_second_sweep_nothing(reminders: R
         assert len(tx.outbox.list()) == len(queued)
 
 
+def test_policies_with_the_same_title_are_told_apart_in_the_ask(reminders: Reminders):
+    """The demo school has two documents called "Social Media Policy" and two called "Social Media and
+    Networking Policy": the ask and each declaration must say which one is meant, as citations do."""
+    reminders.run_due(now=TUESDAY)
+    with reminders.store.transaction() as tx:
+        ask = tx.outbox.list(recipient_id="b.turner")[-1].replies
+    declarations = [card["prompt"] for card in ask[1:]]
+    assert len(declarations) == len(set(declarations)) == len(reminders.policies) == 4
+    titles = [reminders.policies[p].title for p in reminders.policies]
+    assert len(set(titles)) == 4 and all(title in ask[0]["text"] for title in titles)
+    assert "Social Media Policy (SNMAT)" in titles
+
+
 def test_no_reminders_at_weekends_before_opening_or_in_holidays(reminders: Reminders):
     assert reminders.run_due(now=SATURDAY) == []
     assert reminders.run_due(now=datetime(2026, 11, 24, 7, 30)) == []  # before school hours

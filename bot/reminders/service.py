@@ -6,7 +6,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from bot import paths
 from bot.policies.loader import load_policies
 from bot.policies.model import Policy
+from bot.policies.titles import display_titles
 from bot.reminders.calendar import may_remind
 from bot.reminders.campaigns import AcknowledgementCampaign, load_acknowledgement_campaign
 from bot.reminders.consent import ConsentCampaign, consent_due, load_consent_campaign
@@ -139,9 +140,12 @@ class Reminders:
 
 def build_reminders(store: Store, *, config: SchoolConfig, policies_dir: Path | None = None,
                     campaign: AcknowledgementCampaign | None = None) -> Reminders:
-    """Load the applicable policies (from `policies_dir`, default policy_text/) and the campaign."""
+    """Load the applicable policies (from `policies_dir`, default policy_text/) and the campaign. Policies are
+    named as citations name them: a school asked to confirm two documents both called "Social Media Policy"
+    must be told which is which."""
     loaded = load_policies(policies_dir or paths.policy_dir(), only=config.all_policy_ids())
+    titles = display_titles(loaded)
     return Reminders(store=store, config=config, campaign=campaign or load_acknowledgement_campaign(),
-                     policies={p.id: p for p in loaded}, consent=load_consent_campaign(),
+                     policies={p.id: replace(p, title=titles[p.id]) for p in loaded}, consent=load_consent_campaign(),
                      induction=load_induction_campaign(), training=load_training_campaign(),
                      review=load_review_campaign())
