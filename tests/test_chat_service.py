@@ -70,6 +70,21 @@ def test_home_typed_as_a_message_shows_the_home_page_on_any_channel(service: Cha
                    for r in service.handle(who, "home"))  # in a form, "home" is an answer to its question
 
 
+def test_help_or_a_greeting_gets_the_home_page_not_a_refusal(service: ChatService) -> None:
+    """"help" and "hi" are what people type first; outside a form they get the home page (what the bot does,
+    what waits for them, the reports they can make), inside one the form's own help."""
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None
+    service.handle(who, "hello")  # the privacy notice comes first
+    for said in ("help", "Hi!", "HELLO"):
+        page = service.handle(who, said)
+        assert isinstance(page[0], Text) and page[0].text == "Policy guidance for Rashid Ahmed", said
+    service.start_form(who, "pupil_contact")
+    inside = service.handle(who, "help")
+    assert not any(isinstance(r, Summary) and r.title == "Start a report" for r in inside)
+    assert any(isinstance(r, Text) and "back" in r.text for r in inside)
+
+
 def test_a_retried_event_is_seen_once(service: ChatService) -> None:
     assert service.first_sighting("slack", "Ev123")
     assert not service.first_sighting("slack", "Ev123")
