@@ -1,9 +1,11 @@
 """The console channel: `policybot chat --as STAFF_ID` in a terminal or with piped input.
 
-Like errbot's test backend it is a real channel, so tests drive the bot through it. It only
-translates: lines in, the core's replies printed out (choices as a numbered list, a number picks
-one). In local mode the console is everyone's channel: messages to this person (alerts,
-acknowledgements) are shown when they start and between their messages.
+Like errbot's test backend it is a real channel, so tests drive the bot through it. It only translates:
+lines in, the core's replies printed out (choices as a numbered list, a number picks one). The numbers run
+on across everything shown since the person last typed, so when several lists arrive at once (one
+declaration per policy to acknowledge) each number means one thing. In local mode the console is everyone's
+channel: messages to this person (alerts, acknowledgements) are shown when they start and between their
+messages.
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ QUIT = frozenset({"quit", "exit", "bye", ":q"})
 MESSAGE_HEADER = "--- message for you ---"
 
 
-def render(reply: Reply, *, width: int = 88) -> str:
-    """One reply as terminal text."""
+def render(reply: Reply, *, width: int = 88, first: int = 1) -> str:
+    """One reply as terminal text; a list of choices is numbered from `first`."""
     if isinstance(reply, Text):
         return "\n".join(textwrap.fill(p, width) if p else "" for p in reply.text.split("\n"))
     if isinstance(reply, Quote):
         body = textwrap.fill(reply.text, width - 4, initial_indent="  > ", subsequent_indent="    ")
         return f"{body}\n    - {reply.citation}"
     if isinstance(reply, Choices):
-        options = "\n".join(f"  {n}. {o.label}" for n, o in enumerate(reply.options, 1))
+        options = "\n".join(f"  {n}. {o.label}" for n, o in enumerate(reply.options, first))
         return f"{reply.prompt}\n{options}"
     if isinstance(reply, Summary):
         rows = "\n".join(f"  {label}: {value}" for label, value in reply.fields)
@@ -42,20 +44,38 @@ def render(reply: Reply, *, width: int = 88) -> str:
     raise TypeError(f"no console rendering for {type(reply).__name__}")
 
 
-def _pick(text: str, last: Choices | None) -> str:
-    """A number typed after a list of choices means that choice (several, comma-separated, for a multi)."""
-    if last is None:
-        return text
-    parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() and 1 <= int(p) <= len(last.options) for p in parts):
-        return text
-    if len(parts) > 1 and not last.multi:
-        return text
-    return ", ".join(last.options[int(p) - 1].value for p in parts)
+class Menu:
+    """The choices shown since the person last typed, numbered on from one list to the next."""
 
+    def __init__(self) -> None:
+        self._lists: list[tuple[int, Choices]] = []  # (number of its first option, the list)
+        self._next = 1
 
-def _last_choices(replies: Sequence[Reply]) -> Choices | None:
-    return next((r for r in reversed(replies) if isinstance(r, Choices)), None)
+    def add(self, choices: Choices) -> int:
+        """Take a list being shown; the number of its first option."""
+        first = self._next
+        self._lists.append((first, choices))
+        self._next += len(choices.options)
+        return first
+
+    def pick(self, text: str) -> str:
+        """A number typed means that choice (several, comma-separated, for a multi-choice list); any other
+        text is passed on as typed."""
+        parts = [p.strip() for p in text.split(",")]
+        if not all(p.isdigit() for p in parts):
+            return text
+        found = [f for f in (self._find(int(p)) for p in parts) if f is not None]
+        if len(found) != len(parts):
+            return text
+        if len(found) > 1 and (len({id(choices) for choices, _ in found}) > 1 or not found[0][0].multi):
+            return text  # several numbers name the boxes of one multi-choice list, nothing else
+        return ", ".join(choices.options[index].value for choices, index in found)
+
+    def _find(self, number: int) -> tuple[Choices, int] | None:
+        for first, choices in self._lists:
+            if first <= number < first + len(choices.options):
+                return choices, number - first
+        return None
 
 
 def run_console(
@@ -95,24 +115,22 @@ def run_console(
 
 
 def _loop(bot: LocalBot, who: Who, *, stdin: TextIO, stdout: TextIO, greeting: str) -> int:
+    menu = Menu()
+
     def say(replies: Sequence[Reply]) -> None:
         if replies:
-            stdout.write("\n" + "\n\n".join(render(r) for r in replies) + "\n")
+            shown = [render(r, first=menu.add(r)) if isinstance(r, Choices) else render(r) for r in replies]
+            stdout.write("\n" + "\n\n".join(shown) + "\n")
 
-    def deliver_inbox() -> Choices | None:
+    def deliver_inbox() -> None:
         bot.pump()
-        last = None
         for message in bot.inbox(who.staff_id):
             stdout.write(f"\n{MESSAGE_HEADER}")
             say(message)
-            last = _last_choices(message) or last
-        return last
 
     stdout.write(greeting)
-    last_choices = deliver_inbox()
-    arrival = bot.conversation.arrive(who)
-    say(arrival)
-    last_choices = _last_choices(arrival) or last_choices
+    deliver_inbox()
+    say(bot.conversation.arrive(who))
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -121,7 +139,6 @@ def _loop(bot: LocalBot, who: Who, *, stdin: TextIO, stdout: TextIO, greeting: s
         line = stdin.readline()
         if not line or line.strip().lower() in QUIT:
             return 0
-        replies = bot.handle(who, _pick(line, last_choices))
-        say(replies)
-        last_choices = _last_choices(replies)
-        last_choices = deliver_inbox() or last_choices
+        picked, menu = menu.pick(line), Menu()
+        say(bot.handle(who, picked))
+        deliver_inbox()
