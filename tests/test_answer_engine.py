@@ -276,3 +276,28 @@ def test_a_kind_of_risk_is_answered_with_its_own_clauses(engine: AnswerEngine) -
     answer = engine.ask("a year 12 girl keeps messaging someone on telegram about going abroad to join the fighters")
     assert answer.escalate and answer.intent == "radicalisation_concern"
     assert any("radicalis" in c.clause.text.lower() for c in answer.clauses)
+
+
+def test_an_answer_names_the_schools_own_people(engine: AnswerEngine) -> None:
+    """Intent answers may name the school's people ({dsl}, {head}, ...), filled from the school file."""
+    answer = engine.ask("who is the DSL?")
+    assert answer.intent == "dsl_role" and answer.answered
+    assert answer.text.startswith("Your Designated Safeguarding Lead is Daniel Price.")
+    assert "Amanda Whitfield" in answer.text and "{" not in answer.text
+
+
+@pytest.mark.parametrize(("answer", "fix"), [
+    ("Tell {dsl_name} now.", "unknown placeholder {dsl_name} - use deputy_dsl, dsl, head"),
+    ("Use {curly braces} carefully {", "a lone { or } - write {{ or }}"),
+])
+def test_an_intent_answer_with_a_bad_placeholder_is_refused_naming_file_and_line(
+        tmp_path: Path, answer: str, fix: str) -> None:
+    from bot.answer.intents import load_intents
+
+    (tmp_path / "q.yaml").write_text(
+        "- id: first\n  examples: [a, b, c]\n  answer: fine\n  topics: [t]\n"
+        f"- id: second\n  examples: [d, e, f]\n  answer: {answer!r}\n  topics: [t]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_intents(tmp_path, known_topics=frozenset({"t"}))
+    assert raised.value.file == str(tmp_path / "q.yaml") and raised.value.line == 5
+    assert "intent 'second', its answer: " in str(raised.value) and fix in str(raised.value)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.answer.index import Postings, TfIdfIndex, Vector, cosine, features
@@ -170,6 +170,7 @@ class AnswerEngine:
         self.messages = messages
         self.contacts = contacts
         self._titles = display_titles(policies)
+        self._answers = [i.answer.format(**asdict(contacts)) for i in intents]  # naming this school's people
         self.clauses: list[Clause] = [c for p in policies for c in p.clauses]
         self._cleaned = [clean(c.text) for c in self.clauses]
         known = {w for text in self._cleaned for w in words(text)}
@@ -391,7 +392,7 @@ class AnswerEngine:
         clauses = self._intent_clauses(n, query, top)
         if clauses is None:
             return self._refusal()
-        text = self._compose(intent.answer, clauses)
+        text = self._compose(self._answers[n], clauses)
         return Answer(answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses)
 
     def _about_a_colleague(self, rule: Answer | None, query: _Prepared, top: int) -> Answer:
@@ -409,7 +410,7 @@ class AnswerEngine:
             if c.clause not in {m.clause for m in merged}:
                 merged.append(c)
         merged = merged[:top]
-        lead = f"{rule.text.split(chr(10) * 2, 1)[0]}\n\n{conduct.answer}" if rule else conduct.answer
+        lead = f"{rule.text.split(chr(10) * 2, 1)[0]}\n\n{self._answers[n]}" if rule else self._answers[n]
         return Answer(
             answered=True,
             escalate=False,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answer.messages import CONTACT_FIELDS, unknown_placeholders
 from bot.errors import ConfigError
 
 
@@ -94,6 +95,9 @@ def load_intents(directory: Path, *, known_topics: frozenset[str]) -> list[Inten
                     file=str(path),
                     line=lines[i],
                 )
+            problem = unknown_placeholders(m.answer, CONTACT_FIELDS)
+            if problem:
+                raise ConfigError(f"intent {m.id!r}, its answer: {problem}", file=str(path), line=lines[i])
             if m.scope == "in" and not (m.topics or m.prefer):
                 raise ConfigError(
                     f"intent {m.id!r} cites nothing - give it topics (and optionally prefer)",

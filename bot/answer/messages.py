@@ -18,19 +18,21 @@ if TYPE_CHECKING:
     from bot.answer.engine import Contacts
 
 REQUIRED = ("empty", "refusal", "retrieval_intro", "escalation", "escalation_staff", "quote")
-_FIELDS = {
-    "school",
-    "dsl",
-    "deputy_dsl",
-    "head",
-    "who_to_ask",
-    "mash",
-    "lado",
-    "police",
-    "text",
-    "title",
-    "ref",
-}
+# The school's people and numbers (`Contacts`): every message and every intent's answer may name them.
+CONTACT_FIELDS = frozenset({"school", "dsl", "deputy_dsl", "head", "who_to_ask", "mash", "lado", "police"})
+_FIELDS = CONTACT_FIELDS | {"text", "title", "ref"}  # a quote's own
+
+
+def unknown_placeholders(template: str, known: frozenset[str]) -> str | None:
+    """What is wrong with a template's `{name}` placeholders, as the fix to make; None when nothing is."""
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+    except ValueError:
+        return "a lone { or } - write {{ or }} for a brace that is not a placeholder"
+    unknown = names - known
+    if unknown:
+        return f"unknown placeholder {{{', '.join(sorted(unknown))}}} - use {', '.join(sorted(known))}"
+    return None
 
 
 class Messages:
@@ -52,14 +54,9 @@ class Messages:
                     line=getattr(data, "line", None),
                 )
         for key, template in data.items():
-            names = {f for _, f, _, _ in string.Formatter().parse(str(template)) if f}
-            unknown = names - _FIELDS
-            if unknown:
-                raise ConfigError(
-                    f"{key}: unknown placeholder {{{', '.join(sorted(unknown))}}} - use {', '.join(sorted(_FIELDS))}",
-                    file=str(path),
-                    line=data.key_lines.get(key),
-                )
+            problem = unknown_placeholders(str(template), _FIELDS)
+            if problem:
+                raise ConfigError(f"{key}: {problem}", file=str(path), line=data.key_lines.get(key))
         return cls({k: str(v).strip() for k, v in data.items()})
 
     def render(self, key: str, contacts: Contacts, **extra: str) -> str:
