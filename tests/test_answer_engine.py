@@ -284,6 +284,8 @@ def test_an_answer_names_the_schools_own_people(engine: AnswerEngine) -> None:
     assert answer.intent == "dsl_role" and answer.answered
     assert answer.text.startswith("Your Designated Safeguarding Lead is Daniel Price.")
     assert "Amanda Whitfield" in answer.text and "{" not in answer.text
+    told = engine.ask("a pupil sent me a friend request on instagram").text
+    assert "Designated Safeguarding Lead (Daniel Price) or the Headteacher (Amanda Whitfield)" in told
 
 
 @pytest.mark.parametrize(("answer", "fix"), [
