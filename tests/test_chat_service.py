@@ -85,6 +85,19 @@ def test_help_or_a_greeting_gets_the_home_page_not_a_refusal(service: ChatServic
     assert any(isinstance(r, Text) and "back" in r.text for r in inside)
 
 
+def test_a_message_is_identified_checked_and_answered_in_one_go(service: ChatService) -> None:
+    """`ChatService.message`, which every chat adapter calls: an unlinked account stores nothing (its event id
+    included, so the adapter can look the person up and call again); a retry is not answered twice."""
+    stranger = PlatformUser("slack", "T1", "U0NOBODY")
+    assert service.message("slack", stranger, "Ev1", "hello", {"channel": "D1"}) == (None, None)
+    assert service.first_sighting("slack", "Ev1")  # nothing was recorded for the stranger's event
+    known = PlatformUser("slack", "T1", "U07CK597ZNS")
+    who, replies = service.message("slack", known, "Ev2", "can I follow a parent?", {"channel": "D2"})
+    assert who is not None and who.staff_id == "r.ahmed" and replies
+    assert service.reference("slack", "r.ahmed") == {"channel": "D2"}
+    assert service.message("slack", who, "Ev2", "can I follow a parent?", {"channel": "D2"}) == (who, None)
+
+
 def test_a_retried_event_is_seen_once(service: ChatService) -> None:
     assert service.first_sighting("slack", "Ev123")
     assert not service.first_sighting("slack", "Ev123")

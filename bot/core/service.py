@@ -115,6 +115,25 @@ class ChatService:
             self.remember_reference(platform, who, reference)
             return self.handle(who, text)
 
+    def message(self, platform: Platform, person: PlatformUser | Who, event_id: str | None, text: str,
+                reference: dict[str, Any]) -> tuple[Who | None, list[Reply] | None]:
+        """A message written to the bot in a chat, in one transaction committed before anything is posted: who
+        sent it, whether it is a platform's retry of one answered before (`event_id`; None: nothing to tell a
+        retry by), how to reach them kept, and the answer. Returns (who, replies):
+        - (None, None): an account not linked to anyone yet. Nothing is stored; the adapter asks its platform
+          for the email, outside any transaction (`identify` with it links the account), and calls again with
+          the person found;
+        - (who, None): a retry, already answered;
+        - (who, replies): the replies to post.
+        The adapter may read more inside the same transaction by calling this inside its own `turn()`."""
+        with self.turn():
+            who = person if isinstance(person, Who) else self.identify(person)
+            if who is None:
+                return None, None
+            if event_id is not None and not self.first_sighting(platform, event_id):
+                return who, None
+            return who, self.answer(platform, who, text, reference)
+
     def start_form(self, who: Who, form_id: str) -> list[Reply]:
         """Start a report form directly (a home page button): as if the person had accepted an offer of it.
         A form already in progress is resumed instead, so a stray click never discards answers."""

@@ -24,7 +24,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.channels.slack.deliver import SLACK, SlackDeliverer, post
-from bot.channels.slack.identity import identify, platform_user
+from bot.channels.slack.identity import identify, identify_by_profile, platform_user
 from bot.channels.slack.render import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
@@ -93,28 +93,25 @@ class SlackChannel:
         channel, user_id, team = event["channel"], event["user"], str(body.get("team_id", ""))
         event_id, text = str(body["event_id"]), unescape(event.get("text") or "")
         reference = {"channel": channel, "user": user_id, "team": team}  # how to reach them later
-        with self.service.turn():  # the usual case, a known account: one transaction, committed before posting
-            who = self.service.identify(PlatformUser(SLACK, team, user_id))
-            done = self._dm_turn(who, event_id, text, reference) if who is not None else None
+        who, replies, extra = self._dm_turn(PlatformUser(SLACK, team, user_id), event_id, text, reference)
         if who is None:  # an account not linked yet: Slack is asked who it is, outside any transaction
-            who = identify(self.service, self.client, team_id=team, user_id=user_id)
-            if who is None:
+            found = identify_by_profile(self.service, self.client, team_id=team, user_id=user_id)
+            if found is None:
                 if self.service.first_sighting(SLACK, event_id):
                     self._post(channel, [Text(self.messages.not_staff)])
                 return
-            with self.service.turn():
-                done = self._dm_turn(who, event_id, text, reference)
-        if done is not None:  # None: Slack retried an event already answered
-            replies, extra = done
+            _, replies, extra = self._dm_turn(found, event_id, text, reference)
+        if replies is not None:  # None: Slack retried an event already answered
             self._post(channel, replies, extra=extra)
 
-    def _dm_turn(self, who: Who, event_id: str, text: str,
-                 reference: dict[str, str]) -> tuple[list[Reply], list[Block]] | None:
-        """Inside a turn: the retry check, then the answer to a DM and any button to answer in private."""
-        if not self.service.first_sighting(SLACK, event_id):
-            return None
-        replies = self.service.answer(SLACK, who, text, reference)
-        return replies, self._answer_privately(who, reference["channel"])
+    def _dm_turn(self, person: PlatformUser | Who, event_id: str, text: str,
+                 reference: dict[str, str]) -> tuple[Who | None, list[Reply] | None, list[Block]]:
+        """One DM in one transaction (`ChatService.message`), with any button to answer a form's question in
+        private."""
+        with self.service.turn():
+            who, replies = self.service.message(SLACK, person, event_id, text, reference)
+            private = self._answer_privately(who, reference["channel"]) if who and replies is not None else []
+            return who, replies, private
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """The bot named in a channel: answered in a thread; a report moves to the DM."""

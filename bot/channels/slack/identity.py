@@ -29,8 +29,11 @@ def platform_user(team_id: str, user: dict[str, Any]) -> PlatformUser:
 def identify(service: ChatService, client: WebClient, *, team_id: str, user_id: str) -> Who | None:
     """The member of staff behind `user_id`, or None for someone who is not (then nothing is stored)."""
     who = service.identify(PlatformUser("slack", team_id, user_id))
-    if who is not None:
-        return who
+    return who if who is not None else identify_by_profile(service, client, team_id=team_id, user_id=user_id)
+
+
+def identify_by_profile(service: ChatService, client: WebClient, *, team_id: str, user_id: str) -> Who | None:
+    """A Slack account not linked yet, by the email Slack holds for it (users.info), which links it."""
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError as exc:

@@ -66,35 +66,23 @@ class PolicyTeamsBot(ActivityHandler):
         # An empty message, or a card value that is not one of ours, still reaches the core: it answers with
         # the short help rather than leaving the person with no reply.
         text = (activity.text or "").strip() or submitted_value(activity.value) or ""
-        first, replies = await asyncio.to_thread(self._message_turn, activity, text)
-        if not first:
-            return  # Teams retried an activity we already answered
-        if replies is None:  # not a personal chat, or an account not linked to anyone yet
-            if not is_personal(activity):
+        if not is_personal(activity):
+            if await self._first_sighting(activity):
                 await send_text(turn_context, self._messages.personal_only, backoff=self._backoff)
+            return
+        key, reference = _event_key(activity), personal_reference(activity)
+        bare = self._bare_user(activity, activity.from_property)
+        # the usual case, a known account: one transaction and one trip to a worker thread (`ChatService.message`)
+        who, replies = await asyncio.to_thread(self._service.message, PLATFORM, bare, key, text, reference)
+        if who is None:  # an account not linked yet: Teams is asked for their email, outside any transaction
+            found = await self._identify_by_email(turn_context, activity.from_property)
+            if found is None:
+                if await self._first_sighting(activity):
+                    await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
                 return
-            who = await self._identify_by_email(turn_context, activity.from_property)
-            if who is None:
-                await send_text(turn_context, self._messages.not_staff, backoff=self._backoff)
-                return
-            replies = await asyncio.to_thread(self._service.answer, PLATFORM, who, text, personal_reference(activity))
-        await send_card(turn_context, replies, messages=self._messages, backoff=self._backoff)
-
-    def _message_turn(self, activity: Activity, text: str) -> tuple[bool, list[Reply] | None]:
-        """The usual message, from staff whose Teams account is known, in one transaction and one trip to a
-        worker thread: (False, None) for an activity seen before; else True and the replies ("home" too: the
-        core's page), stored before the card is sent, or None when the person must first be looked up in
-        Teams (which must not happen inside the transaction) or the chat is not a personal one."""
-        with self._service.turn():
-            key = _event_key(activity)
-            if key is not None and not self._service.first_sighting(PLATFORM, key):
-                return False, None
-            if not is_personal(activity):
-                return True, None
-            who = self._service.identify(self._bare_user(activity, activity.from_property))
-            if who is None:
-                return True, None
-            return True, self._service.answer(PLATFORM, who, text, personal_reference(activity))
+            _, replies = await asyncio.to_thread(self._service.message, PLATFORM, found, key, text, reference)
+        if replies is not None:  # None: Teams retried an activity we already answered
+            await send_card(turn_context, replies, messages=self._messages, backoff=self._backoff)
 
     # -- joining and installing -----------------------------------------------------------------
 
