@@ -81,15 +81,22 @@ class FakeBotConnector:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)  # member id -> TeamsChannelAccount JSON
     posted: list[Posted] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
-    _throttle: list[int] = field(default_factory=list)
+    _throttle: list[tuple[int, float | None]] = field(default_factory=list)
+    _stalls: list[float] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
     url: str = ""
 
-    def throttle(self, *statuses: int) -> None:
-        """The next posts are refused with these statuses, in order (e.g. 429, 429)."""
+    def throttle(self, *statuses: int, retry_after: float | None = None) -> None:
+        """The next posts are refused with these statuses, in order (e.g. 429, 429), each saying Retry-After
+        when `retry_after` is given."""
         with self._lock:
-            self._throttle.extend(statuses)
+            self._throttle.extend((status, retry_after) for status in statuses)
+
+    def stall(self, seconds: float) -> None:
+        """The next post is answered only after `seconds` (a connector that has stopped answering)."""
+        with self._lock:
+            self._stalls.append(seconds)
 
     def to(self, conversation_id: str) -> list[Posted]:
         with self._lock:
@@ -109,9 +116,14 @@ class FakeBotConnector:
     async def _post(self, request: web.Request) -> web.Response:
         self.requests.append((request.method, request.path))
         with self._lock:
-            status = self._throttle.pop(0) if self._throttle else None
-        if status is not None:
-            return web.json_response({"error": {"code": "Throttled", "message": "slow down"}}, status=status)
+            refusal = self._throttle.pop(0) if self._throttle else None
+            stall = self._stalls.pop(0) if self._stalls else 0.0
+        await asyncio.sleep(stall)
+        if refusal is not None:
+            status, retry_after = refusal
+            headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None
+            return web.json_response({"error": {"code": "Throttled", "message": "slow down"}}, status=status,
+                                     headers=headers)
         body = await request.json()
         with self._lock:
             self._counter += 1

@@ -23,6 +23,7 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.channels.teams.cards import submitted_value
 from bot.channels.teams.deliver import Backoff, send_card, send_text
 from bot.channels.teams.messages import TeamsMessages
+from bot.channels.teams.wire import serialized
 from bot.core.conversation import Who
 from bot.core.replies import Reply, Text
 from bot.core.service import ChatService, PlatformUser
@@ -50,7 +51,7 @@ def personal_reference(activity: Activity) -> dict[str, Any]:
     """How to message this person later: their chat with the bot, not a reply to this one activity."""
     reference = TurnContext.get_conversation_reference(activity)
     reference.activity_id = None
-    return reference.serialize()
+    return serialized(reference)
 
 
 class PolicyTeamsBot(ActivityHandler):

@@ -102,7 +102,8 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
     messages = messages or teams_messages()
     backoff = backoff or Backoff()
     speed_up_retry_policy()  # the adapter builds two retry policies per turn (bot.channels.teams.msrest_retry)
-    adapter = CloudAdapter(settings.authentication())
+    authentication = settings.authentication()
+    adapter = CloudAdapter(authentication)
     service: ChatService | None = None
 
     def reference_of(staff_id: str) -> dict | None:
@@ -126,8 +127,12 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
         response = await adapter.process(request, bot)
         return response or web.Response(status=201)
 
+    async def close_connectors(_: web.Application) -> None:
+        await authentication.close()
+
     app = web.Application()
     app.router.add_post(MESSAGES_PATH, on_messages)
+    app.on_cleanup.append(close_connectors)
     teams = TeamsApp(app=app, service=service, adapter=adapter, bot=bot)
     if drain_every is not None:
         app.cleanup_ctx.append(_drain_loop(teams, every=drain_every))
