@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Delete, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.forms.state import DialogueKey
@@ -29,9 +30,28 @@ def _user(key: DialogueKey) -> dict[str, str]:
     return {"platform": key.platform, "workspace": key.workspace, "user": key.user}
 
 
-# Reads every message makes, built once (building a statement costs several times the database's answer).
+def _upsert(table: type[DialogueStateRow] | type[PendingOfferRow], *columns: str) -> dict[str, Any]:
+    """Per dialect, one statement that writes `columns` of one user's row, inserting it if it is new: a single
+    round trip where the ORM would read the row, then insert or update it."""
+    statements = {}
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+        columns_of = table.__table__.c
+        statement = insert(table).values(platform=bindparam("platform"), workspace=bindparam("workspace"),
+                                         user_id=bindparam("user"),
+                                         **{c: bindparam(c, type_=columns_of[c].type) for c in columns})
+        statements[dialect] = statement.on_conflict_do_update(
+            index_elements=[columns_of.platform, columns_of.workspace, columns_of.user_id],
+            set_={c: statement.excluded[c] for c in columns})
+    return statements
+
+
+# What every message reads and writes, built once (building a statement costs several times the database's
+# answer).
 _STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow))
+_PUT_STATE = _upsert(DialogueStateRow, "state", "updated_at")
 _OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
+_PUT_OFFER = _upsert(PendingOfferRow, "offer", "offered_at")
+_TAKE_OFFER: Delete = delete(PendingOfferRow).where(*_of_user(PendingOfferRow)).returning(PendingOfferRow.offer)
 _NOTICE = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == bindparam("staff_id"))
 
 
@@ -50,11 +70,9 @@ class DatabaseDialogueStateStore:
     def put(self, key: DialogueKey, state: dict[str, Any]) -> None:
         saved = json.loads(json.dumps(state, allow_nan=False))  # refuse what the database could not keep
         with self._store.session(write=True) as session:
-            row = session.get(DialogueStateRow, tuple(key))
-            if row is None:
-                row = DialogueStateRow(platform=key.platform, workspace=key.workspace, user_id=key.user)
-                session.add(row)
-            row.state, row.updated_at = saved, datetime.now(UTC)
+            connection = session.connection()
+            connection.execute(_PUT_STATE[connection.dialect.name],
+                               {**_user(key), "state": saved, "updated_at": datetime.now(UTC)})
 
     def delete(self, key: DialogueKey) -> None:
         with self._store.session(write=True) as session:
@@ -88,12 +106,8 @@ class OfferRepository:
         self._session = session
 
     def put(self, key: DialogueKey, offer: str, *, now: datetime) -> None:
-        row = self._session.get(PendingOfferRow, tuple(key))
-        if row is None:
-            row = PendingOfferRow(platform=key.platform, workspace=key.workspace, user_id=key.user)
-            self._session.add(row)
-        row.offer, row.offered_at = offer, now
-        self._session.flush()
+        connection = self._session.connection()
+        connection.execute(_PUT_OFFER[connection.dialect.name], {**_user(key), "offer": offer, "offered_at": now})
 
     def waiting(self, key: DialogueKey) -> bool:
         """Whether an offer waits for this user (a read: most messages have none, and need no write lock)."""
@@ -101,12 +115,7 @@ class OfferRepository:
 
     def take(self, key: DialogueKey) -> str | None:
         """The pending offer, forgotten as it is read: an offer is answered once, or not at all."""
-        row = self._session.get(PendingOfferRow, tuple(key))
-        if row is None:
-            return None
-        self._session.delete(row)
-        self._session.flush()
-        return row.offer
+        return self._session.connection().execute(_TAKE_OFFER, _user(key)).scalar()
 
 
 class NoticeRepository:
