@@ -183,3 +183,29 @@ def test_the_shared_session_is_reopened_after_closing() -> None:
         await shared.close()
 
     asyncio.run(scenario())
+
+
+def test_the_environments_proxy_is_used_unless_no_proxy_exempts_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert SharedSession().proxy_for("https://smba.trafficmanager.net/emea/v3/conversations") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.school.example:3128")
+    monkeypatch.setenv("NO_PROXY", "intranet.school.example")
+    shared = SharedSession()
+    assert shared.proxy_for("https://smba.trafficmanager.net/emea/v3/conversations") == \
+        "http://proxy.school.example:3128"
+    assert shared.proxy_for("https://intranet.school.example/v3/conversations") is None
+
+
+def test_a_reply_goes_through_the_proxy(connector: FakeBotConnector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", connector.url)  # the fake answers as the proxy would, having forwarded it
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    async def scenario(authentication: Any) -> None:
+        client = await client_for(authentication, "http://connector.invalid/")  # not resolvable: only the proxy
+        await client.conversations.send_to_conversation("conv-1", reply("through the proxy"))
+
+    run(scenario, TeamsSettings())
+    [posted] = connector.posted
+    assert "through the proxy" in posted.shown()

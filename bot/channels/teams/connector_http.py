@@ -8,7 +8,8 @@ driver is one); `AiohttpDriver` is such a driver, on one aiohttp session for the
 What the requests driver did, this one does too:
 - the connector's credentials policy still signs the driver's `requests.Session` (the bearer token goes in
   its headers), and those headers are sent, as requests would send them;
-- the configured timeout (100 s) and proxies from the environment (`HTTPS_PROXY`, as `requests` honours);
+- the configured timeout (100 s), and a proxy from the environment (`HTTPS_PROXY`, `NO_PROXY`), as requests
+  honours it (read once, where aiohttp's `trust_env` would read it and ~/.netrc on every request);
 - a request that never reached the connector (no connection) is retried up to three times, after 0, 1.6
   and 3.2 s, as urllib3 did; one that may have reached it is not (a reply sent twice would show twice);
 - a failure is msrest's `ClientRequestError`, and a refusal the connector's error with its status and
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass_environment
 
 import aiohttp
 from botframework.connector import AsyncBfPipeline, ConnectorClient
@@ -39,11 +42,23 @@ class SharedSession:
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._proxies = getproxies()  # the environment's proxy settings, as the process started
+        self._proxy_of: dict[tuple[str, str | None], str | None] = {}
 
     def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(trust_env=True)
+            self._session = aiohttp.ClientSession()
         return self._session
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy to reach `url` through, if the environment names one (and NO_PROXY does not exempt it);
+        worked out once per scheme and host (a connector has one address)."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname)
+        if origin not in self._proxy_of:
+            bypass = parts.hostname is None or proxy_bypass_environment(parts.hostname, self._proxies)
+            self._proxy_of[origin] = None if bypass else self._proxies.get(parts.scheme)
+        return self._proxy_of[origin]
 
     async def close(self) -> None:
         if self._session is not None:
@@ -66,12 +81,13 @@ class AiohttpDriver(AsyncRequestsHTTPSender):
         signed = kwargs.get("session", self.session)  # the requests session the credentials policy signed
         headers = {**signed.headers, **self.config.headers, **request.headers}
         timeout = aiohttp.ClientTimeout(total=self.config.connection.timeout)
+        proxy = self._shared.proxy_for(request.url)
         for attempt in range(1, CONNECT_TRIES + 1):
             if attempt > 1:
                 await asyncio.sleep(self._wait(attempt))
             try:
                 response = await self._shared.get().request(request.method, request.url, headers=headers,
-                                                            data=request.data, timeout=timeout)
+                                                            data=request.data, timeout=timeout, proxy=proxy)
                 received = AioHttpClientResponse(request, response)
                 await received.load_body()
                 return received
