@@ -7,7 +7,8 @@ others), and drives it for DURATION seconds from CLIENTS concurrent staff: the d
 client, on Slack and Teams. Each sends a realistic mix: mostly questions, and every seventh turn a report begun
 ("report", then the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency
 (Slack: to the ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply
-has reached the fake connector) and the server's peak RSS.
+has reached the fake connector), the server's CPU time per message and peak RSS, and a yardstick of how fast the
+machine was (benchmarks/serving.py).
 
 Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]`.
 """
@@ -26,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from serving import figures, one_core, serving, use_test_fakes
+from serving import figures, one_core, serving, use_test_fakes, yardstick
 
 use_test_fakes()
 from fake_bot_connector import FakeBotConnector, message  # noqa: E402
@@ -56,6 +57,12 @@ class Staff:
         self.school_file.write_text(yaml.safe_dump(school, sort_keys=False))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The server's CPU time so far (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int) -> float:
     """The server's high-water resident memory (VmHWM), from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -64,9 +71,10 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]]) -> tuple[
-        float, list[tuple[float, ...]]]:
-    """Run `clients` threads, each looping over SCRIPT as its own staff member, for `duration` seconds."""
+def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]], server: int) -> tuple[
+        float, list[tuple[float, ...]], float]:
+    """Run `clients` threads, each looping over SCRIPT as its own staff member, for `duration` seconds: (wall
+    seconds, each turn's figures, the `server` process's CPU seconds meanwhile)."""
     numbers = itertools.count(1)
     results: list[tuple[float, ...]] = []
     lock = threading.Lock()
@@ -80,13 +88,19 @@ def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[
             with lock:
                 results.append(figures)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu_seconds(server)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - began, results
+    return time.perf_counter() - began, results, _cpu_seconds(server) - cpu
+
+
+def _print_totals(platform: str, clients: int, wall: float, count: int, cpu: float, pid: int) -> None:
+    print(f"{platform}: {count} messages from {clients} clients in {wall:.1f} s = {count / wall:.0f} messages/s")
+    print(f"{platform}: server CPU {1000 * cpu / count:.2f} ms per message ({100 * cpu / wall:.0f}% of its core), "
+          f"peak RSS {_peak_rss_mb(pid):.0f} MB")
 
 
 def _database(folder: str) -> str:
@@ -103,13 +117,11 @@ def bench_slack(clients: int, duration: float, server_cores: set[int]) -> None:
             url = f"http://127.0.0.1:{port}/slack/events"
             for n, user in enumerate(staff):  # first contact: the privacy notice, caches warm
                 _turn(fake, url, user, "hello", 900_000 + n)
-            wall, results = _drive(clients, duration,
-                                   lambda i, text, n: _turn(fake, url, staff[i], text, n))
-            print(f"slack: {len(results)} messages from {clients} clients in {wall:.1f} s = "
-                  f"{len(results) / wall:.0f} messages/s")
+            wall, results, cpu = _drive(clients, duration, lambda i, text, n: _turn(fake, url, staff[i], text, n),
+                                        process.pid)
+            _print_totals("slack", clients, wall, len(results), cpu, process.pid)
             print("slack " + figures("ack", [r[0] for r in results]))
             print("slack " + figures("answer", [r[1] for r in results]))
-            print(f"slack: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
 
 
 def bench_teams(clients: int, duration: float, server_cores: set[int]) -> None:
@@ -128,11 +140,9 @@ def bench_teams(clients: int, duration: float, server_cores: set[int]) -> None:
 
                 for index in range(len(staff)):
                     turn(index, "hello", 900_000 + index)
-                wall, results = _drive(clients, duration, turn)
-                print(f"teams: {len(results)} messages from {clients} clients in {wall:.1f} s = "
-                      f"{len(results) / wall:.0f} messages/s")
+                wall, results, cpu = _drive(clients, duration, turn, process.pid)
+                _print_totals("teams", clients, wall, len(results), cpu, process.pid)
                 print("teams " + figures("turn", [r[0] for r in results]))
-                print(f"teams: server peak RSS {_peak_rss_mb(process.pid):.0f} MB")
     finally:
         connector.stop()
 
@@ -146,10 +156,12 @@ def main() -> int:
     server_cores, load_cores = one_core()
     os.sched_setaffinity(0, load_cores)
     print(f"server on core {sorted(server_cores)}, clients and fakes on {sorted(load_cores)}")
+    print(f"yardstick before: a 10,000,000-step Python loop took {yardstick():.2f} s")
     if args.platform in ("slack", "both"):
         bench_slack(args.clients, args.duration, server_cores)
     if args.platform in ("teams", "both"):
         bench_teams(args.clients, args.duration, server_cores)
+    print(f"yardstick after: {yardstick():.2f} s")
     return 0
 
 

@@ -25,6 +25,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from serving import yardstick
 from sqlalchemy import insert
 
 from bot.reminders import build_reminders
@@ -66,14 +67,6 @@ def fill(url: str) -> None:
         session.execute(insert(StaffRow), rows)
 
 
-def _yardstick() -> float:
-    began = time.process_time()
-    total = 0
-    for step in range(10_000_000):
-        total += step
-    return time.process_time() - began
-
-
 def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{Path(tmp.name) / 'bench.db'}"
@@ -93,7 +86,7 @@ def main() -> None:
         queued = reminders.run_due(now=moment)
         print(f"{label}: {len(queued)} messages in {time.perf_counter() - wall:.2f} s "
               f"(CPU {time.process_time() - cpu:.2f} s)")
-    print(f"yardstick: a 10,000,000-step Python loop took {_yardstick():.2f} s")
+    print(f"yardstick: a 10,000,000-step Python loop took {yardstick():.2f} s")
     print(f"peak RSS of this process (sweeps, configuration and policies): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     store.close()

@@ -59,6 +59,16 @@ def serving(platform: str, env: dict[str, str], *, cores: set[int] | None = None
         process.wait(timeout=10)
 
 
+def yardstick() -> float:
+    """CPU seconds a fixed 10,000,000-step pure-Python loop takes now: on a shared virtual machine the speed
+    varies by a third or more from minute to minute, and this says how fast the machine was during a run."""
+    began = time.process_time()
+    total = 0
+    for step in range(10_000_000):
+        total += step
+    return time.process_time() - began
+
+
 def figures(name: str, seconds: list[float]) -> str:
     """p50, p99 and max of a list of durations, in milliseconds."""
     ordered = sorted(seconds)
