@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,8 @@ def _upsert(table: type[DialogueStateRow] | type[PendingOfferRow], *columns: str
     """Per dialect, one statement that writes `columns` of one user's row, inserting it if it is new: a single
     round trip where the ORM would read the row, then insert or update it."""
     statements = {}
+    columns_of = table.__table__.c
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
-        columns_of = table.__table__.c
         statement = insert(table).values(platform=bindparam("platform"), workspace=bindparam("workspace"),
                                          user_id=bindparam("user"),
                                          **{c: bindparam(c, type_=columns_of[c].type) for c in columns})
@@ -51,7 +51,7 @@ _STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow))
 _PUT_STATE = _upsert(DialogueStateRow, "state", "updated_at")
 _OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
 _PUT_OFFER = _upsert(PendingOfferRow, "offer", "offered_at")
-_TAKE_OFFER: Delete = delete(PendingOfferRow).where(*_of_user(PendingOfferRow)).returning(PendingOfferRow.offer)
+_TAKE_OFFER = delete(PendingOfferRow).where(*_of_user(PendingOfferRow)).returning(PendingOfferRow.offer)
 _NOTICE = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == bindparam("staff_id"))
 
 

@@ -54,8 +54,6 @@ def _fields(cls: type[Model]) -> tuple[tuple[str, str, str], ...]:
 def model_json(model: Model, dependencies: dict[str, type]) -> dict[str, Any]:
     """The JSON msrest writes for `model` (its `Serializer(dependencies)` on the model's own class), or
     NotPlain."""
-    if not isinstance(model, Model):
-        raise NotPlain(type(model).__name__)
     written: dict[str, Any] = {}
     for attribute, key, kind in _fields(type(model)):
         value = getattr(model, attribute)
@@ -88,7 +86,8 @@ def _value(value: Any, kind: str, dependencies: dict[str, type]) -> Any:
 
 
 def _text(value: Any) -> str:
-    """msrest's string: an enum's value, else `str()` (a string itself, in practice)."""
+    """msrest's string: an enum's value, or the string itself (anything else msrest would pass through `str()`:
+    NotPlain)."""
     if isinstance(value, Enum):
         return value.value
     if type(value) is not str:
