@@ -2,7 +2,9 @@
 
 As bolt-python's own tests do (tests/mock_web_api_server), a small http.server on 127.0.0.1 answers the
 Web API methods the bot calls and records every call, so a test can wait (bounded, woken by each new call)
-for the bot to have posted something and read what it posted. `fail_next` makes a method answer 429 with a Retry-After.
+for the bot to have posted something and read what it posted. `fail_next` makes a method answer 429 with a Retry-After
+(or another status; 0 hangs up without answering). Like slack.com it keeps connections open between calls (HTTP/1.1);
+`keep_alive = False` makes it close each one after answering, without saying so, as a server dropping idle connections.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +37,7 @@ class Call:
     params: dict[str, Any]
     at: float
     status: int = 200
+    port: int = 0  # the caller's port: calls on one kept-alive connection share it
 
 
 @dataclass
@@ -43,6 +48,8 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     url: str = ""
+    keep_alive: bool = True
+    handshakes: int = 0  # TLS handshakes completed (over HTTPS)
     lock: threading.RLock = field(default_factory=threading.RLock)  # re-entered by predicates reading calls
     _ts: int = 0
 
@@ -52,15 +59,15 @@ class FakeSlack:
     def fail_next(self, method: str, *, status: int = 429, retry_after: str = "1") -> None:
         self.failures.setdefault(method, []).append((status, retry_after))
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def answer(self, method: str, params: dict[str, Any], port: int = 0) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self.lock:
             failure = self.failures.get(method, []) and self.failures[method].pop(0)
             if failure:
                 status, retry_after = failure
-                self.calls.append(Call(method, params, time.monotonic(), status))
+                self.calls.append(Call(method, params, time.monotonic(), status, port))
                 self.arrived.notify_all()
                 return status, {"Retry-After": retry_after}, {"ok": False, "error": "ratelimited"}
-            self.calls.append(Call(method, params, time.monotonic()))
+            self.calls.append(Call(method, params, time.monotonic(), port=port))
             self.arrived.notify_all()
             self._ts += 1
             ts = f"1700000000.{self._ts:06d}"
@@ -117,14 +124,22 @@ def _params(handler: BaseHTTPRequestHandler, body: bytes) -> dict[str, Any]:
 
 
 @contextmanager
-def fake_slack() -> Iterator[FakeSlack]:
+def fake_slack(*, tls: ssl.SSLContext | None = None) -> Iterator[FakeSlack]:
+    """The fake on a free loopback port; with `tls`, over HTTPS with that server context."""
     state = FakeSlack()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # connections stay open between calls, as slack.com's do
+        disable_nagle_algorithm = True  # else a kept-alive answer (headers, then body) waits out delayed ACKs
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             method = self.path.rsplit("/", 1)[-1]
-            status, headers, payload = state.answer(method, _params(self, body))
+            status, headers, payload = state.answer(method, _params(self, body), self.client_address[1])
+            self.close_connection = not state.keep_alive
+            if status == 0:  # hang up without answering
+                self.close_connection = True
+                return
             data = json.dumps(payload).encode()
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -139,8 +154,20 @@ def fake_slack() -> Iterator[FakeSlack]:
     class Server(ThreadingHTTPServer):
         request_queue_size = socket.SOMAXCONN  # Slack takes many calls at once; socketserver's backlog is 5
 
+        def get_request(self) -> tuple[socket.socket, Any]:
+            connection, address = super().get_request()
+            if tls is not None:  # a failed handshake raises, and socketserver drops the connection
+                connection = tls.wrap_socket(connection, server_side=True)
+                state.handshakes += 1
+            return connection, address
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """A caller that went away (the bot stopped with a connection open) is not the fake's error."""
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
     server = Server(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}/api/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

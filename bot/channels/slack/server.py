@@ -5,7 +5,8 @@ for a school with no public URL), and drains the outbox every few seconds so tha
 and reminders reach other people even in a deployment with only the `web` process.
 
 `SLACK_API_URL` points the Web API client somewhere else (the tests' fake); every call goes through one
-`WebClient` that retries 429s after Slack's Retry-After and dropped connections.
+`WebClient` that keeps its connections open (`web_api.py`) and retries 429s after Slack's Retry-After and dropped
+connections.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.channels.slack.app import SlackChannel
 from bot.channels.slack.deliver import SlackDeliverer, Throttle
 from bot.channels.slack.socket_lock import lock_path, single_socket
+from bot.channels.slack.web_api import KeptAliveWebClient
 from bot.core.channel_messages import channel_messages
 from bot.core.service import ChatService, build_chat_service
 from bot.errors import PolicybotError
@@ -64,7 +66,7 @@ class SlackSettings:
 
 
 def web_client(token: str, api_url: str = DEFAULT_API_URL) -> WebClient:
-    return WebClient(token=token, base_url=api_url, retry_handlers=[
+    return KeptAliveWebClient(token=token, base_url=api_url, retry_handlers=[
         ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
 
 
