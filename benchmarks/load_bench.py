@@ -10,7 +10,12 @@ client, on Slack and Teams. Each sends a realistic mix: mostly questions, and ev
 has reached the fake connector), the server's CPU time per message and peak RSS, and a yardstick of how fast the
 machine was (benchmarks/serving.py).
 
-Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]`.
+The fakes answer over TLS, as slack.com and the Bot Connector do, with a certificate made for the run that the
+server trusts through SSL_CERT_FILE: the cost of connecting is part of what a reply costs (`--plain-http` leaves
+TLS out, to compare).
+
+Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]
+[--plain-http]`.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from fake_bot_connector import FakeBotConnector, message  # noqa: E402
 from slack_bench import QUESTIONS, _turn  # noqa: E402
 from slack_fake import fake_slack  # noqa: E402
 from teams_bench import _post  # noqa: E402
+from tls import self_signed, server_context  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,11 +113,18 @@ def _database(folder: str) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/load.db"
 
 
-def bench_slack(clients: int, duration: float, server_cores: set[int]) -> None:
-    with fake_slack() as fake, tempfile.TemporaryDirectory() as folder:
+def _trusting(certificate: Path | None) -> dict[str, str]:
+    """The server's environment additions that make it trust the fakes' certificate."""
+    return {"SSL_CERT_FILE": str(certificate)} if certificate else {}
+
+
+def bench_slack(clients: int, duration: float, server_cores: set[int], certificate: Path | None) -> None:
+    tls = server_context(certificate) if certificate else None
+    with fake_slack(tls=tls) as fake, tempfile.TemporaryDirectory() as folder:
         staff = Staff(clients, folder).slack
         env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
-               "DATABASE_URL": _database(folder), "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml")}
+               "DATABASE_URL": _database(folder), "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml"),
+               **_trusting(certificate)}
         env.pop("SLACK_APP_TOKEN", None)
         with serving("slack", env, cores=server_cores) as (port, process):
             url = f"http://127.0.0.1:{port}/slack/events"
@@ -124,13 +137,13 @@ def bench_slack(clients: int, duration: float, server_cores: set[int]) -> None:
             print("slack " + figures("answer", [r[1] for r in results]))
 
 
-def bench_teams(clients: int, duration: float, server_cores: set[int]) -> None:
-    connector = FakeBotConnector().start()
+def bench_teams(clients: int, duration: float, server_cores: set[int], certificate: Path | None) -> None:
+    connector = FakeBotConnector().start(tls=server_context(certificate) if certificate else None)
     try:
         with tempfile.TemporaryDirectory() as folder:
             staff = Staff(clients, folder).teams
             env = {**os.environ, "DATABASE_URL": _database(folder), "MICROSOFT_APP_ID": "",
-                   "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml")}
+                   "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml"), **_trusting(certificate)}
             with serving("teams", env, cores=server_cores) as (port, process):
                 url = f"http://127.0.0.1:{port}/api/messages"
 
@@ -152,15 +165,19 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both")
+    parser.add_argument("--plain-http", action="store_true", help="the fakes answer over HTTP, not TLS")
     args = parser.parse_args()
     server_cores, load_cores = one_core()
     os.sched_setaffinity(0, load_cores)
     print(f"server on core {sorted(server_cores)}, clients and fakes on {sorted(load_cores)}")
     print(f"yardstick before: a 10,000,000-step Python loop took {yardstick():.2f} s")
-    if args.platform in ("slack", "both"):
-        bench_slack(args.clients, args.duration, server_cores)
-    if args.platform in ("teams", "both"):
-        bench_teams(args.clients, args.duration, server_cores)
+    with tempfile.TemporaryDirectory() as folder:
+        certificate = None if args.plain_http else self_signed(Path(folder))
+        print(f"fake platform APIs over {'HTTP' if certificate is None else 'TLS'}")
+        if args.platform in ("slack", "both"):
+            bench_slack(args.clients, args.duration, server_cores, certificate)
+        if args.platform in ("teams", "both"):
+            bench_teams(args.clients, args.duration, server_cores, certificate)
     print(f"yardstick after: {yardstick():.2f} s")
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -146,17 +147,18 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         return app
 
-    def start(self) -> FakeBotConnector:
+    def start(self, *, tls: ssl.SSLContext | None = None) -> FakeBotConnector:
+        """Serve on a free loopback port, over HTTPS with `tls` (the server's context) when given."""
         loop = asyncio.new_event_loop()
         ready = threading.Event()
         runner = web.AppRunner(self._app())
 
         async def setup() -> None:
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
             await site.start()
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.url = f"http://127.0.0.1:{port}/"
+            self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/"
             ready.set()
 
         def run() -> None:

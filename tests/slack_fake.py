@@ -154,16 +154,17 @@ def fake_slack(*, tls: ssl.SSLContext | None = None) -> Iterator[FakeSlack]:
     class Server(ThreadingHTTPServer):
         request_queue_size = socket.SOMAXCONN  # Slack takes many calls at once; socketserver's backlog is 5
 
-        def get_request(self) -> tuple[socket.socket, Any]:
-            connection, address = super().get_request()
-            if tls is not None:  # a failed handshake raises, and socketserver drops the connection
-                connection = tls.wrap_socket(connection, server_side=True)
-                state.handshakes += 1
-            return connection, address
+        def finish_request(self, request: Any, client_address: Any) -> None:
+            if tls is not None:  # in the connection's own thread, as a real server would not queue handshakes
+                request = tls.wrap_socket(request, server_side=True)
+                with state.lock:
+                    state.handshakes += 1
+            super().finish_request(request, client_address)
 
         def handle_error(self, request: Any, client_address: Any) -> None:
-            """A caller that went away (the bot stopped with a connection open) is not the fake's error."""
-            if not isinstance(sys.exc_info()[1], ConnectionError):
+            """A caller that went away (the bot stopped with a connection open) or refused the certificate is not
+            the fake's error."""
+            if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
                 super().handle_error(request, client_address)
 
     server = Server(("127.0.0.1", 0), Handler)

@@ -6,8 +6,6 @@ over TLS with a certificate made for the test.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +13,9 @@ from pathlib import Path
 from urllib.error import URLError
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from slack_fake import FakeSlack, fake_slack
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from tls import self_signed, server_context
 
 from bot.channels.slack.server import web_client
 from bot.channels.slack.web_api import KeptAliveWebClient
@@ -41,34 +36,18 @@ def test_calls_share_one_connection() -> None:
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (certificate file, key file)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
-    return folder / "cert.pem", folder / "key.pem"
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 @contextmanager
-def fake_slack_over_tls(certificate: tuple[Path, Path]) -> Iterator[tuple[FakeSlack, ssl.SSLContext]]:
+def fake_slack_over_tls(certificate: Path) -> Iterator[tuple[FakeSlack, ssl.SSLContext]]:
     """The fake answering HTTPS, counting TLS handshakes; and a client context that trusts its certificate."""
-    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_side.load_cert_chain(*certificate)
-    with fake_slack(tls=server_side) as fake:
-        yield fake, ssl.create_default_context(cafile=str(certificate[0]))
+    with fake_slack(tls=server_context(certificate)) as fake:
+        yield fake, ssl.create_default_context(cafile=str(certificate))
 
 
-def test_over_tls_one_handshake_serves_many_calls(certificate: tuple[Path, Path]) -> None:
+def test_over_tls_one_handshake_serves_many_calls(certificate: Path) -> None:
     with fake_slack_over_tls(certificate) as (fake, trusted):
         client = KeptAliveWebClient(token="xoxb-test", base_url=fake.url, ssl=trusted)
         for n in range(5):
@@ -78,7 +57,7 @@ def test_over_tls_one_handshake_serves_many_calls(certificate: tuple[Path, Path]
         assert fake.handshakes == 1
 
 
-def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:
+def test_an_untrusted_certificate_is_refused(certificate: Path) -> None:
     with fake_slack_over_tls(certificate) as (fake, _):
         client = KeptAliveWebClient(token="xoxb-test", base_url=fake.url)  # the system's CAs only
         with pytest.raises(URLError, match="CERTIFICATE_VERIFY_FAILED"):
