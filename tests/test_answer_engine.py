@@ -245,6 +245,25 @@ def test_top_k_limits_clauses(engine: AnswerEngine) -> None:
     assert len(engine.ask("can i post photos of pupils on instagram", top=5).clauses) <= 5
 
 
+def test_a_question_with_two_readings_gets_a_clause_for_each(engine: AnswerEngine) -> None:
+    """A former pupil who is now a parent: the pupil rules come first, a parents' clause third; the reply
+    quotes the first two."""
+    question = "someone I taught years ago now has a child in our reception class and sent me a friend request"
+    answer = engine.ask(question)
+    texts = [c.clause.text for c in answer.clauses]
+    assert answer.intent == "pupil_friend_request" and len(texts) == 3
+    assert all("pupil" in t.lower() and "parent" not in t.lower() for t in texts[:2])
+    assert "parents/carers" in texts[2]
+    assert texts[2] not in answer.text
+    assert [c.clause.text for c in engine.ask(question, top=2).clauses] == texts[:2]  # the quoted two never change
+
+
+def test_a_question_with_one_clear_reading_keeps_its_own_clauses(engine: AnswerEngine) -> None:
+    answer = engine.ask("a pupil sent me a friend request on instagram")
+    assert answer.intent == "pupil_friend_request" and len(answer.clauses) == 3
+    assert not any("parent" in c.clause.text.lower() for c in answer.clauses)
+
+
 def test_policies_with_the_same_title_are_told_apart_in_citations() -> None:
     from bot.policies.model import Clause, Policy
     from bot.policies.titles import display_titles

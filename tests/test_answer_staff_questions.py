@@ -18,6 +18,10 @@ The sets come in three groups with floors of their own, each a little under the 
   gaming contact asking a boy to go on camera with his top off for V-Bucks; a Telegram channel sending boys
   bomb-making videos) became risk signals, written for the kind of danger rather than those words, and nothing
   else was tuned on it.
+
+Since then the third clause goes to the runner-up intent when it is a close second reading (the engine's
+RUNNER_UP_GAP), which raised "in the first three" on every group and nothing else: sets 1-8 from 81% to 84%,
+sets 9-12 from 61% to 68%, set 13 from 88% to 90%; the floors on it rose with it.
 """
 
 from __future__ import annotations
@@ -50,13 +54,13 @@ class Group:
     false_escalations: int
 
 
-WORKED = Group("sets 1-8", range(1, 9), questions=405, answered=0.93, first=0.60, top3=0.76, forms=0.84,
+WORKED = Group("sets 1-8", range(1, 9), questions=405, answered=0.93, first=0.60, top3=0.82, forms=0.84,
                out_of_scope_answered=2, false_escalations=0)
 # The two false escalations are judgement calls: an outside coach texting pupils from her own phone ("nothing
 # dodgy in the messages") and pupils' sexual comments about a teacher, both taken as needing the Head at once.
-NEWEST = Group("sets 9-12", range(9, 13), questions=230, answered=0.86, first=0.44, top3=0.58, forms=0.63,
+NEWEST = Group("sets 9-12", range(9, 13), questions=230, answered=0.86, first=0.44, top3=0.66, forms=0.63,
                out_of_scope_answered=5, false_escalations=2)
-LATEST = Group("set 13", range(13, 14), questions=60, answered=0.94, first=0.76, top3=0.86, forms=0.84,
+LATEST = Group("set 13", range(13, 14), questions=60, answered=0.94, first=0.76, top3=0.88, forms=0.84,
                out_of_scope_answered=4, false_escalations=0)
 
 

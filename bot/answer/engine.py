@@ -38,6 +38,7 @@ MAX_QUESTION_CHARS = 2000  # longer text is truncated for matching; nobody's que
 INTENT_THRESHOLD = 0.32
 INTENT_MARGIN_THRESHOLD = 0.28  # a lower score still wins when it is well ahead of the runner-up
 INTENT_MARGIN = 0.1  # how far ahead that is
+RUNNER_UP_GAP = 0.15  # a runner-up intent this close to the best is a second reading: its clause comes third
 # How much an intent's description counts in its score, beside its example phrasings: examples alone
 # recognise the questions their authors foresaw; the description, read in the policies' vocabulary, also
 # recognises new wordings of the same concern. Measured on 60 staff questions written apart from the engine,
@@ -362,7 +363,7 @@ class AnswerEngine:
                 answer = self._from_intent(n, query, top)
                 if reporting_colleague and answer.answered and answer.form is None:
                     return self._about_a_colleague(answer, query, top)
-                return answer
+                return self._hedged(answer, scored, query, top)
             conduct_score = next((s for s, m in scored if m == self._conduct), 0.0)
             if reporting_colleague and conduct_score >= COLLEAGUE_REPORT_THRESHOLD:
                 rule = None
@@ -394,6 +395,23 @@ class AnswerEngine:
             return self._refusal()
         text = self._compose(self._answers[n], clauses)
         return Answer(answered=True, escalate=False, form=intent.form, intent=intent.id, text=text, clauses=clauses)
+
+    def _hedged(self, answer: Answer, scored: list[tuple[float, int]], query: _Prepared, top: int) -> Answer:
+        """The last of the `top` clauses given to the runner-up intent's best, when that intent is a plausible
+        second reading of the question (within RUNNER_UP_GAP of the best score): "someone I taught years ago has a
+        child here and sent me a friend request" is about a parent or about a former pupil. Only a third place
+        or later is given: the two clauses quoted in the reply stay the best intent's, and the list
+        (`policybot ask --json`) covers both readings."""
+        if top < 3 or not answer.answered or len(answer.clauses) < top or len(scored) < 2:
+            return answer
+        (score, _), (second, m) = scored[:2]
+        if second < score - RUNNER_UP_GAP or not self.intents[m].in_scope or self.intents[m].kind == "escalation":
+            return answer
+        shown = {c.clause for c in answer.clauses[: top - 1]}
+        extra = next((c for c in self._intent_clauses(m, query, top) or [] if c.clause not in shown), None)
+        if extra is not None:
+            answer.clauses = [*answer.clauses[: top - 1], extra]
+        return answer
 
     def _about_a_colleague(self, rule: Answer | None, query: _Prepared, top: int) -> Answer:
         """Someone describing what a colleague did: the rule it breaks (if one matched) and how to report it.
