@@ -246,8 +246,8 @@ def test_top_k_limits_clauses(engine: AnswerEngine) -> None:
 
 
 def test_a_question_with_two_readings_gets_a_clause_for_each(engine: AnswerEngine) -> None:
-    """A former pupil who is now a parent: the pupil rules come first, a parents' clause third; the reply
-    quotes the first two."""
+    """A former pupil who is now a parent: the pupil rules come first, a parents' clause third; the answer's
+    text (which quotes two) is the pupil reading's."""
     question = "someone I taught years ago now has a child in our reception class and sent me a friend request"
     answer = engine.ask(question)
     texts = [c.clause.text for c in answer.clauses]

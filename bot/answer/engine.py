@@ -284,8 +284,11 @@ class AnswerEngine:
         well enough to be quoted (a warning on stderr says this happened).
         """
         intent = self.intents[n]
-        candidates = {i for t in intent.topics for i in self._by_topic.get(t, ())}
         pins = self._pins[n]
+        pinned = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], 1.0) for i in pins]
+        if len(pinned) >= top:  # the preferred clauses fill the list: nothing else would be shown
+            return pinned[:top]
+        candidates = {i for t in intent.topics for i in self._by_topic.get(t, ())}
         qvec = self._clause_index.vector(query.feats)
         about = self._about[n]
         fallback = not candidates and not pins
@@ -312,9 +315,8 @@ class AnswerEngine:
         )
         if fallback and (not ranked or ranked[0][0] < TOPIC_FALLBACK_THRESHOLD):
             return None
-        out = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], 1.0) for i in pins]
-        out += [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in ranked]
-        return out[:top]
+        ranked_clauses = [ScoredClause(self.clauses[i], self._titles[self.clauses[i].policy], s) for s, i in ranked]
+        return (pinned + ranked_clauses)[:top]
 
     def _about_fit(self, n: int) -> dict[int, float]:
         """Cosine of intent n's description with every clause sharing a term with it: the same for every
@@ -400,8 +402,8 @@ class AnswerEngine:
         """The last of the `top` clauses given to the runner-up intent's best, when that intent is a plausible
         second reading of the question (within RUNNER_UP_GAP of the best score): "someone I taught years ago has a
         child here and sent me a friend request" is about a parent or about a former pupil. Only a third place
-        or later is given: the two clauses quoted in the reply stay the best intent's, and the list
-        (`policybot ask --json`) covers both readings."""
+        or later is given: the answer and its first two clauses stay the best reading's, and the clauses
+        listed (quoted in chat, and by `policybot ask --json`) cover both readings."""
         if top < 3 or not answer.answered or len(answer.clauses) < top or len(scored) < 2:
             return answer
         (score, _), (second, m) = scored[:2]
