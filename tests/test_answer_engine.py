@@ -6,12 +6,14 @@ matching generalises rather than memorises.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from bot.answer.build import build_engine
-from bot.answer.engine import AnswerEngine
+from bot.answer.engine import AnswerEngine, Contacts
+from bot.answer.messages import CONTACT_FIELDS
 from bot.answer.risk import RiskRules
 from bot.errors import ConfigError
 
@@ -335,3 +337,8 @@ def test_an_intent_answer_with_a_bad_placeholder_is_refused_naming_file_and_line
         load_intents(tmp_path, known_topics=frozenset({"t"}))
     assert raised.value.file == str(tmp_path / "q.yaml") and raised.value.line == 5
     assert "intent 'second', its answer: " in str(raised.value) and fix in str(raised.value)
+
+
+def test_every_contact_can_be_named_in_a_message() -> None:
+    """Messages and answers are checked, and filled, against CONTACT_FIELDS: it must name every contact."""
+    assert {f.name for f in fields(Contacts)} == CONTACT_FIELDS
