@@ -47,6 +47,8 @@ def engine() -> AnswerEngine:
         ("had a message request on instagram from one of my year 4s", "pupil_friend_request", "pupil_contact"),
         # a webmail brand is email
         ("a year 11 asked for my personal gmail so she can send me her coursework", "messaging_pupils", None),
+        ("my own laptop has some adult stuff on it, can I still use it in school?", "adult_content_school_equipment",
+         "staff_conduct_concern"),
         ("can SLT keep tabs on what I post on my personal facebook", "monitoring_staff_internet", None),
         ("new TA here, is it ok to add the other TAs on fb or is that frowned on", "colleagues_friends", None),
         ("someone is impersonating me on facebook and messaging parents", "staff_cyberbullied", "cyberbullying"),
