@@ -346,3 +346,21 @@ def test_an_intent_answer_with_a_bad_placeholder_is_refused_naming_file_and_line
 def test_every_contact_can_be_named_in_a_message() -> None:
     """Messages and answers are checked, and filled, against CONTACT_FIELDS: it must name every contact."""
     assert {f.name for f in fields(Contacts)} == CONTACT_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("year 9s made a fake tiktok account with my name", "cyberbullying"),
+        ("someone set up a profile using my photos", "cyberbullying"),
+        ("a burner acc keeps messaging me", "cyberbullying"),
+        ("she asked for my personal gmail", "email"),
+        ("there is some adult stuff on my laptop", "pornography"),
+    ],
+)
+def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, canonical: str) -> None:
+    assert canonical in engine.vocabulary.expand(text)
+
+
+def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
+    assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
