@@ -356,6 +356,9 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("a burner acc keeps messaging me", "cyberbullying"),
         ("she asked for my personal gmail", "email"),
         ("there is some adult stuff on my laptop", "pornography"),
+        ("one of my old yr 6s msgd me on insta", "message"),
+        ("a yr 7 asked for my xbox gamertag", "game"),
+        ("the kids want a minecraft server", "game"),
     ],
 )
 def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, canonical: str) -> None:
