@@ -14,8 +14,11 @@ The fakes answer over TLS, as slack.com and the Bot Connector do, with a certifi
 server trusts through SSL_CERT_FILE: the cost of connecting is part of what a reply costs (`--plain-http` leaves
 TLS out, to compare).
 
+With `--rate`, messages fall due on a fixed schedule instead (an open loop): issue 7's target is checked by
+`--rate 200`, with enough clients (say 100) that a free one is always there when the next message is due.
+
 Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]
-[--plain-http]`.
+[--rate MESSAGES_PER_SECOND] [--plain-http]`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: One staff member's turns, round and round: questions, and a report begun then cancelled.
 SCRIPT = [*QUESTIONS[:4], "report", "1", "cancel"]
+
+#: Event and activity ids, counted from the clock: a run against a kept database (DATABASE_URL) must not repeat
+#: an earlier run's ids, which the bot would rightly ignore as the platform's retries.
+EVENT_NUMBERS = itertools.count(time.time_ns() // 1000)
 
 
 class Staff:
@@ -77,24 +84,33 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]], server: int) -> tuple[
-        float, list[tuple[float, ...]], float]:
+def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]], server: int, *,
+           rate: float | None = None) -> tuple[float, list[tuple[float, ...]], float]:
     """Run `clients` threads, each looping over SCRIPT as its own staff member, for `duration` seconds: (wall
-    seconds, each turn's figures, the `server` process's CPU seconds meanwhile)."""
-    numbers = itertools.count(1)
+    seconds, each turn's figures, the `server` process's CPU seconds meanwhile).
+
+    Without `rate` each client sends its next message as soon as the last is answered (as fast as the server
+    goes). With `rate`, messages are due at exactly `rate` a second, shared out to whichever client is free, and
+    each figure counts from when its message was due: a server that falls behind shows it in the latencies
+    rather than by slowing its own load (no coordinated omission)."""
+    slots = itertools.count()
     results: list[tuple[float, ...]] = []
     lock = threading.Lock()
-    stop = time.monotonic() + duration
+    began = time.perf_counter()
+    stop = began + duration
 
     def client(index: int) -> None:
         for text in itertools.cycle(SCRIPT):
-            if time.monotonic() >= stop:
+            due = began + next(slots) / rate if rate else time.perf_counter()
+            if due >= stop:
                 return
-            figures = turn(index, text, next(numbers))
+            time.sleep(max(0.0, due - time.perf_counter()))
+            late = time.perf_counter() - due
+            figures = tuple(late + seconds for seconds in turn(index, text, next(EVENT_NUMBERS)))
             with lock:
                 results.append(figures)
 
-    began, cpu = time.perf_counter(), _cpu_seconds(server)
+    cpu = _cpu_seconds(server)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
@@ -118,7 +134,8 @@ def _trusting(certificate: Path | None) -> dict[str, str]:
     return {"SSL_CERT_FILE": str(certificate)} if certificate else {}
 
 
-def bench_slack(clients: int, duration: float, server_cores: set[int], certificate: Path | None) -> None:
+def bench_slack(clients: int, duration: float, server_cores: set[int], certificate: Path | None,
+                rate: float | None) -> None:
     tls = server_context(certificate) if certificate else None
     with fake_slack(tls=tls) as fake, tempfile.TemporaryDirectory() as folder:
         staff = Staff(clients, folder).slack
@@ -128,16 +145,17 @@ def bench_slack(clients: int, duration: float, server_cores: set[int], certifica
         env.pop("SLACK_APP_TOKEN", None)
         with serving("slack", env, cores=server_cores) as (port, process):
             url = f"http://127.0.0.1:{port}/slack/events"
-            for n, user in enumerate(staff):  # first contact: the privacy notice, caches warm
-                _turn(fake, url, user, "hello", 900_000 + n)
+            for user in staff:  # first contact: the privacy notice, caches warm
+                _turn(fake, url, user, "hello", next(EVENT_NUMBERS))
             wall, results, cpu = _drive(clients, duration, lambda i, text, n: _turn(fake, url, staff[i], text, n),
-                                        process.pid)
+                                        process.pid, rate=rate)
             _print_totals("slack", clients, wall, len(results), cpu, process.pid)
             print("slack " + figures("ack", [r[0] for r in results]))
             print("slack " + figures("answer", [r[1] for r in results]))
 
 
-def bench_teams(clients: int, duration: float, server_cores: set[int], certificate: Path | None) -> None:
+def bench_teams(clients: int, duration: float, server_cores: set[int], certificate: Path | None,
+                rate: float | None) -> None:
     connector = FakeBotConnector().start(tls=server_context(certificate) if certificate else None)
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -152,8 +170,8 @@ def bench_teams(clients: int, duration: float, server_cores: set[int], certifica
                                                aad_object_id=staff[index], activity_id=f"load{n}")),)
 
                 for index in range(len(staff)):
-                    turn(index, "hello", 900_000 + index)
-                wall, results, cpu = _drive(clients, duration, turn, process.pid)
+                    turn(index, "hello", next(EVENT_NUMBERS))
+                wall, results, cpu = _drive(clients, duration, turn, process.pid, rate=rate)
                 _print_totals("teams", clients, wall, len(results), cpu, process.pid)
                 print("teams " + figures("turn", [r[0] for r in results]))
     finally:
@@ -165,19 +183,23 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--platform", choices=("slack", "teams", "both"), default="both")
+    parser.add_argument("--rate", type=float, help="messages a second, due on a fixed schedule (latency counts "
+                        "from when each was due); without it, each client sends again once answered")
     parser.add_argument("--plain-http", action="store_true", help="the fakes answer over HTTP, not TLS")
     args = parser.parse_args()
     server_cores, load_cores = one_core()
     os.sched_setaffinity(0, load_cores)
     print(f"server on core {sorted(server_cores)}, clients and fakes on {sorted(load_cores)}")
+    print(f"{args.clients} clients, " + (f"{args.rate:g} messages/s due on a fixed schedule" if args.rate
+                                         else "each sending again once answered"))
     print(f"yardstick before: a 10,000,000-step Python loop took {yardstick():.2f} s")
     with tempfile.TemporaryDirectory() as folder:
         certificate = None if args.plain_http else self_signed(Path(folder))
         print(f"fake platform APIs over {'HTTP' if certificate is None else 'TLS'}")
         if args.platform in ("slack", "both"):
-            bench_slack(args.clients, args.duration, server_cores, certificate)
+            bench_slack(args.clients, args.duration, server_cores, certificate, args.rate)
         if args.platform in ("teams", "both"):
-            bench_teams(args.clients, args.duration, server_cores, certificate)
+            bench_teams(args.clients, args.duration, server_cores, certificate, args.rate)
     print(f"yardstick after: {yardstick():.2f} s")
     return 0
 
