@@ -38,7 +38,7 @@ from sqlalchemy import MetaData, select
 from bot.answer.build import build_engine
 from bot.channels.slack.deliver import SlackDeliverer, Throttle
 from bot.channels.slack.server import EVENTS_PATH, build_app, http_server, web_client
-from bot.core.service import ChatService, build_chat_service
+from bot.core.service import TURN_THREADS, ChatService, build_chat_service
 from bot.forms import DialogueKey, load_forms
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
@@ -190,6 +190,35 @@ def test_a_bad_signature_is_refused_and_nothing_is_answered(slack: SlackBot) -> 
     stale = signed_headers(body, timestamp=int(time.time()) - 3600)  # a replayed request
     assert post_to_bot(slack.url, body, headers=stale)[0] == 401
     assert not slack.fake.called("chat.postMessage")
+
+
+#: Staff writing at the same moment in the concurrency tests: more than bolt's default of five listener threads.
+AT_ONCE = 12
+
+
+def test_messages_from_many_staff_are_worked_on_at_once(slack: SlackBot, demo_school: SchoolConfig,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn waiting on the database must not hold up the next person's. No turn may begin until AT_ONCE of
+    them are waiting to (a barrier before `ChatService.turn`), so with fewer turn threads than that the barrier
+    breaks and nobody is answered."""
+    assert TURN_THREADS >= AT_ONCE
+    users = [person.slack_id for _, person in demo_school.all_staff() if person.slack_id][:AT_ONCE]
+    assert len(users) == AT_ONCE
+    together = threading.Barrier(AT_ONCE, timeout=30)
+    turn, all_here = slack.service.turn, threading.Event()
+
+    def after_the_others() -> Any:
+        if not all_here.is_set():  # (a turn opens turns inside itself: those go straight on)
+            together.wait()
+            all_here.set()
+        return turn()
+
+    monkeypatch.setattr(slack.service, "turn", after_the_others)
+    for user in users:
+        assert slack.event(dm_event(user, "can I post sports day photos?", n=slack.next()))[0] == 200
+    for user in users:
+        slack.fake.wait_for("chat.postMessage", lambda c, user=user: c.params.get("channel") == dm_of(user))
+    assert not together.broken
 
 
 def test_a_retried_event_is_answered_once(slack: SlackBot) -> None:

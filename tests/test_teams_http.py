@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import re
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from bot.answer.build import build_engine
 from bot.channels.teams.deliver import Backoff
 from bot.channels.teams.server import TeamsApp, TeamsSettings, build_teams_app
 from bot.core.delivery import DrainResult
+from bot.core.service import TURN_THREADS
 from bot.reminders import compliance_rows
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
@@ -136,6 +138,35 @@ def test_a_question_is_answered_with_a_card_citing_the_clause(teams: Teams) -> N
         assert reply.card is not None and reply.card["type"] == "AdaptiveCard"
         assert best.clause.text in reply.shown() and f"{best.title}, {best.clause.ref}" in reply.shown()
         assert reply.reply_to_id is not None  # the reply-to form: in the same turn as the question
+
+    teams.run(scenario)
+
+
+#: Staff writing at the same moment: more than the event loop's default executor has threads on a small machine.
+AT_ONCE = 12
+
+
+def test_messages_from_many_staff_are_worked_on_at_once(teams: Teams, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn waiting on the database must not hold up the next person's. No turn may begin until AT_ONCE of
+    them are waiting to (a barrier before `ChatService.turn`), so with fewer turn threads than that the barrier
+    breaks and nobody is answered."""
+    assert TURN_THREADS >= AT_ONCE
+    users = [person.teams_id for _, person in teams.config.all_staff() if person.teams_id][:AT_ONCE]
+    assert len(users) == AT_ONCE
+    together, all_here = threading.Barrier(AT_ONCE, timeout=30), threading.Event()
+
+    async def scenario(session: Session) -> None:
+        turn = session.app.service.turn
+
+        def after_the_others() -> Any:
+            if not all_here.is_set():  # (a turn opens turns inside itself: those go straight on)
+                together.wait()
+                all_here.set()
+            return turn()
+
+        monkeypatch.setattr(session.app.service, "turn", after_the_others)
+        replies = await asyncio.gather(*(session.say(aad, "can I post sports day photos?") for aad in users))
+        assert all(replies) and not together.broken
 
     teams.run(scenario)
 

@@ -22,6 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from bot import paths
 
 BUSY_TIMEOUT_MS = 30_000
+#: Connections a process keeps open: one for each of a web process's turn threads (bot.core.service.TURN_THREADS)
+#: and for its outbox drain, or for a worker's sweep batches. SQLAlchemy's default keeps 5 and opens and closes
+#: any more for every use: a new connection per message under load.
+POOL_SIZE = 20
 CONNECT_TIMEOUT_S = 10
 
 # An execution option: a transaction begun on a connection carrying it takes SQLite's write lock
@@ -64,10 +68,10 @@ def make_engine(url: str) -> Engine:
         # it is taken from the pool and replaced, so a long-running web or worker process survives a restart.
         # A server that does not answer is an error after CONNECT_TIMEOUT_S, not a hang (the URL may override).
         connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=POOL_SIZE)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

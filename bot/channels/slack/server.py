@@ -31,7 +31,7 @@ from bot.channels.slack.deliver import SlackDeliverer, Throttle
 from bot.channels.slack.socket_lock import lock_path, single_socket
 from bot.channels.slack.web_api import KeptAliveWebClient
 from bot.core.channel_messages import channel_messages
-from bot.core.service import ChatService, build_chat_service
+from bot.core.service import ChatService, build_chat_service, turn_threads
 from bot.errors import PolicybotError
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def build_app(service: ChatService, *, client: WebClient, signing_secret: str,
               deliverer: SlackDeliverer) -> App:
     """The bolt app over a built ChatService whose deliverer is `deliverer` (bound here)."""
     deliverer.bind(service)
-    app = App(client=client, signing_secret=signing_secret, process_before_response=False)
+    app = App(client=client, signing_secret=signing_secret, process_before_response=False,
+              listener_executor=turn_threads())
     SlackChannel(service=service, client=client, deliverer=deliverer, messages=channel_messages().slack).register(app)
     return app
 

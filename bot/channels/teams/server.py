@@ -31,7 +31,7 @@ from bot.channels.teams.deliver import Backoff, TeamsDeliverer, send_text
 from bot.channels.teams.messages import TeamsMessages, teams_messages
 from bot.channels.teams.msrest_retry import speed_up_retry_policy
 from bot.core.delivery import DrainResult
-from bot.core.service import ChatService, build_chat_service
+from bot.core.service import ChatService, build_chat_service, turn_threads
 from bot.errors import PolicybotError
 from bot.school import SchoolConfig
 from bot.store import Store
@@ -98,7 +98,9 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
                           messages: TeamsMessages | None = None,
                           drain_every: float | None = DRAIN_SECONDS) -> TeamsApp:
     """The Teams channel over an open (migrated, staff-synced) store; call it on the loop that will serve
-    it. `drain_every=None` leaves delivering the outbox to the caller (tests)."""
+    it (its default executor becomes the turn threads). `drain_every=None` leaves delivering the outbox to the
+    caller (tests)."""
+    asyncio.get_running_loop().set_default_executor(turn_threads())
     messages = messages or teams_messages()
     backoff = backoff or Backoff()
     speed_up_retry_policy()  # the adapter builds two retry policies per turn (bot.channels.teams.msrest_retry)
