@@ -40,7 +40,7 @@ def _turn(fake: FakeSlack, url: str, user: str, text: str, n: int) -> tuple[floa
     acked = time.perf_counter() - start
     assert status == 200
     channel = event["channel"]
-    fake.wait_for("chat.postMessage", lambda c: c.params.get("channel") == channel and c.at >= begin, timeout=30)
+    fake.wait_for("chat.postMessage", lambda c: c.at >= begin, channel=channel, timeout=30)
     return acked, time.perf_counter() - start
 
 

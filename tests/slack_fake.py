@@ -55,6 +55,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self.arrived = threading.Condition(self.lock)  # notified on every call, so waiters need not poll
+        self._arrived_in: dict[str, threading.Condition] = {}  # notified on calls naming one channel
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: str = "1") -> None:
         self.failures.setdefault(method, []).append((status, retry_after))
@@ -65,10 +66,10 @@ class FakeSlack:
             if failure:
                 status, retry_after = failure
                 self.calls.append(Call(method, params, time.monotonic(), status, port))
-                self.arrived.notify_all()
+                self._notify(params)
                 return status, {"Retry-After": retry_after}, {"ok": False, "error": "ratelimited"}
             self.calls.append(Call(method, params, time.monotonic(), port=port))
-            self.arrived.notify_all()
+            self._notify(params)
             self._ts += 1
             ts = f"1700000000.{self._ts:06d}"
         if method == "auth.test":
@@ -83,6 +84,12 @@ class FakeSlack:
             return 200, {}, ({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
         return 200, {}, {"ok": True}
 
+    def _notify(self, params: dict[str, Any]) -> None:
+        self.arrived.notify_all()
+        waiting = self._arrived_in.get(str(params.get("channel")))
+        if waiting is not None:
+            waiting.notify_all()
+
     # -- reading what the bot did ----------------------------------------------------------------
 
     def called(self, method: str) -> list[Call]:
@@ -90,21 +97,25 @@ class FakeSlack:
             return [c for c in self.calls if c.method == method and c.status == 200]
 
     def wait_for(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *,
-                 timeout: float = 10.0) -> Call:
-        """The first successful call of `method` matching `predicate`, waiting at most `timeout` seconds. Each
-        call is looked at once: the load benchmark waits on thousands of calls from many threads at a time."""
+                 channel: str | None = None, timeout: float = 10.0) -> Call:
+        """The first successful call of `method` (to `channel`, if given) matching `predicate`, waiting at most
+        `timeout` seconds. Each call is looked at once, and a wait for one channel is woken only by calls naming
+        it: the load benchmark's hundred staff each wait for their own answer among thousands of calls."""
         deadline = time.monotonic() + timeout
         seen = 0
         with self.lock:
+            arrived = self.arrived if channel is None else self._arrived_in.setdefault(
+                channel, threading.Condition(self.lock))
             while True:
                 for call in self.calls[seen:]:
-                    if call.method == method and call.status == 200 and predicate(call):
+                    if (call.method == method and call.status == 200
+                            and (channel is None or call.params.get("channel") == channel) and predicate(call)):
                         return call
                 seen = len(self.calls)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                self.arrived.wait(left)
+                arrived.wait(left)
             methods = [c.method for c in self.calls]
         raise AssertionError(f"no {method} matching within {timeout}s; calls: {methods}")
 

@@ -217,7 +217,7 @@ def test_messages_from_many_staff_are_worked_on_at_once(slack: SlackBot, demo_sc
     for user in users:
         assert slack.event(dm_event(user, "can I post sports day photos?", n=slack.next()))[0] == 200
     for user in users:
-        slack.fake.wait_for("chat.postMessage", lambda c, user=user: c.params.get("channel") == dm_of(user))
+        slack.fake.wait_for("chat.postMessage", channel=dm_of(user))
     assert not together.broken
 
 
