@@ -179,6 +179,7 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
          "safeguarding_concern"),
         ("two year 11 boys have been watching videos on how to make a pipe bomb that a group chat sent them",
          "safeguarding_concern"),
+        ("a year 10 girl sent me a topless snap on snapchat saying she fancies me", "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -220,6 +221,7 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "the year 9 boys played on camera day with their shirts tucked in, can I share the video?",
         "my year 10s are meeting a speaker from the council group on friday, can I tweet about it?",
         "a year 7 told me his dad gives him robux for good marks, is it ok to follow the dad back?",
+        "the year 11 swimming team photo shows the boys topless at the pool, can it go on the school facebook?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:
@@ -359,6 +361,10 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("one of my old yr 6s msgd me on insta", "message"),
         ("a yr 7 asked for my xbox gamertag", "game"),
         ("the kids want a minecraft server", "game"),
+        ("an anon account keeps calling me a groomer", "cyberbullying"),
+        ("a graphic fight video autoplayed on the board", "inappropriate"),
+        ("can i set up an instagram for the school choir?", "school account"),
+        ("want to do a revision tiktok for my year group", "school account"),
     ],
 )
 def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, canonical: str) -> None:
