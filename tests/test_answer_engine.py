@@ -362,6 +362,7 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("a yr 7 asked for my xbox gamertag", "game"),
         ("the kids want a minecraft server", "game"),
         ("an anon account keeps calling me a groomer", "cyberbullying"),
+        ("a parent posted a photo of me calling me useless", "cyberbullying"),
         ("a graphic fight video autoplayed on the board", "inappropriate"),
         ("can i set up an instagram for the school choir?", "school account"),
         ("want to do a revision tiktok for my year group", "school account"),
@@ -373,3 +374,8 @@ def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, c
 
 def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
     assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
+
+
+def test_graphic_design_is_not_graphic_content(engine: AnswerEngine) -> None:
+    assert "inappropriate" not in engine.vocabulary.expand("can i post the year 9 graphic design images on insta")
+    assert "inappropriate" in engine.vocabulary.expand("they found some graphic violent stuff on a meme site")
