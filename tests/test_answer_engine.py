@@ -180,6 +180,8 @@ def test_out_of_scope_questions_are_refused_and_name_who_to_ask(engine: AnswerEn
         ("two year 11 boys have been watching videos on how to make a pipe bomb that a group chat sent them",
          "safeguarding_concern"),
         ("a year 10 girl sent me a topless snap on snapchat saying she fancies me", "safeguarding_concern"),
+        ("a y10 lad's snapchat story has him holding a knife saying another boy is getting shanked after school",
+         "safeguarding_concern"),
     ],
 )
 def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: str, form: str) -> None:
@@ -222,6 +224,9 @@ def test_risk_escalates_and_names_the_dsl_first(engine: AnswerEngine, question: 
         "my year 10s are meeting a speaker from the council group on friday, can I tweet about it?",
         "a year 7 told me his dad gives him robux for good marks, is it ok to follow the dad back?",
         "the year 11 swimming team photo shows the boys topless at the pool, can it go on the school facebook?",
+        "can the year 9s be filmed holding a knife properly for our food tech video on the school youtube?",
+        "i'm a supply teacher. a girl from my last school, 17 now, keeps messaging me on snapchat about her essays. "
+        "she's not a pupil here, do i tell the dsl?",
     ],
 )
 def test_no_escalation_for_ordinary_questions(engine: AnswerEngine, question: str) -> None:

@@ -43,7 +43,7 @@ class RiskRules:
         staff: re.Pattern[str],
         general: re.Pattern[str] | None,
         self_description: re.Pattern[str] | None,
-        signals: dict[str, tuple[re.Pattern[str], bool, bool]],
+        signals: dict[str, tuple[re.Pattern[str], bool, bool, bool]],
         answer_with: dict[str, str] | None = None,
         answer_with_lines: dict[str, int | None] | None = None,
         file: Path | None = None,
@@ -87,6 +87,7 @@ class RiskRules:
                     _compile(s.patterns, file=path, what=f"signals.{name}"),
                     s.names_child,
                     s.urgent_even_if_general,
+                    s.about_others,
                 )
                 for name, s in model.signals.items()
             },
@@ -96,13 +97,18 @@ class RiskRules:
         )
 
     def assess(self, cleaned: str) -> RiskAssessment:
+        """The signals in `cleaned`. A signal `about_others` (an adult contacting pupils) reads the text without the
+        writer's description of themselves: "I'm a supply teacher ... she's not a pupil here" names no teacher
+        but the writer."""
         child = bool(self._child.search(cleaned))
         general = bool(self._general and self._general.search(cleaned))
+        others = self._self.sub(" ", cleaned) if self._self else cleaned
         hits = tuple(
             name
-            for name, (pattern, names_child, always) in self._signals.items()
-            if (names_child or child) and (always or not general) and pattern.search(cleaned)
+            for name, (pattern, names_child, always, about_others) in self._signals.items()
+            if (names_child or child)
+            and (always or not general)
+            and pattern.search(others if about_others else cleaned)
         )
-        others = self._self.sub(" ", cleaned) if self._self else cleaned
         return RiskAssessment(escalate=bool(hits), signals=hits, staff_subject=bool(self._staff.search(others)),
                               answer_with=tuple(self.answer_with[h] for h in hits if h in self.answer_with))

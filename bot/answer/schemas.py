@@ -57,6 +57,7 @@ class Signal(BaseModel):
     names_child: bool = False
     urgent_even_if_general: bool = False
     answer_with: str | None = None  # the intent whose clauses answer this kind of risk
+    about_others: bool = False  # matched without the writer's description of themselves (`self_description`)
 
 
 class RiskFile(BaseModel):
