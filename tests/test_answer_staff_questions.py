@@ -1,6 +1,6 @@
-"""The answer engine on 755 staff questions written apart from it: a floor under how well it generalises.
+"""The answer engine on 815 staff questions written apart from it: a floor under how well it generalises.
 
-tests/data/staff_questions/ holds fourteen sets in the development set's format, each written from the seed
+tests/data/staff_questions/ holds fifteen sets in the development set's format, each written from the seed
 policies by someone who had not seen the intents or the engine, in the mix of topics and styles staff use
 (stories, typos, fragments, formal questions, out-of-scope ones). The scoring follows the development set's
 (`../shared/eval/score.py`): a clause is a hit when an expected snippet appears in it, after normalising.
@@ -31,6 +31,14 @@ once). Its other misses added words, written for the kind of thing rather than t
 of staff ("groomer", snide comments, quote-tweeting), violent or disturbing material (a graphic fight video) and
 an account for part of the school (a TikTok for the choir). After them: answered 92%, first 56%, first three 76%,
 forms 17 of 24, and sets 1-13 lost nothing.
+
+Set 15, written after that and scored unseen: answered 92%, right clause first 56%, in the first three 72%, forms
+15 of 25, 8 of 10 out-of-scope refused, 5 of 6 children at risk escalated and one false escalation. The missed one
+(a pupil's Snapchat story holding a knife: another boy is "getting shanked after school") became a risk signal for
+a knife shown off or a stabbing promised; the false one (a supply teacher asked for essay help by a 17-year-old
+from her last school: "she's not a pupil here") made the adult-contact signal read the message without the
+writer's description of themselves. After them: answered 94%, first 56%, first three 74%, forms 16 of 25, 6 of 6
+escalated, none falsely; nothing else was tuned on it.
 """
 
 from __future__ import annotations
@@ -73,6 +81,8 @@ SET_13 = Group("set 13", range(13, 14), questions=60, answered=0.94, first=0.76,
                out_of_scope_answered=4, false_escalations=0)
 SET_14 = Group("set 14", range(14, 15), questions=60, answered=0.90, first=0.54, top3=0.74, forms=0.66,
                out_of_scope_answered=1, false_escalations=0)
+SET_15 = Group("set 15", range(15, 16), questions=60, answered=0.92, first=0.54, top3=0.72, forms=0.60,
+               out_of_scope_answered=2, false_escalations=0)
 
 
 def _norm(text: str) -> str:
@@ -87,7 +97,7 @@ def engine() -> AnswerEngine:
     return build_engine()
 
 
-@pytest.fixture(scope="module", params=[WORKED, NEWEST, SET_13, SET_14], ids=lambda group: group.name)
+@pytest.fixture(scope="module", params=[WORKED, NEWEST, SET_13, SET_14, SET_15], ids=lambda group: group.name)
 def scored(request: pytest.FixtureRequest, engine: AnswerEngine) -> tuple[Group, list[tuple[dict, object]]]:
     group: Group = request.param
     items = [item for n in group.numbers
@@ -98,7 +108,7 @@ def scored(request: pytest.FixtureRequest, engine: AnswerEngine) -> tuple[Group,
 def test_the_sets_are_there(scored) -> None:
     group, results = scored
     assert len(results) == group.questions
-    assert sorted(FOLDER.glob("set*.yaml")) == sorted(FOLDER / f"set{n}.yaml" for n in range(1, 15))
+    assert sorted(FOLDER.glob("set*.yaml")) == sorted(FOLDER / f"set{n}.yaml" for n in range(1, 16))
 
 
 def test_in_scope_questions_are_answered_with_the_right_clause(scored) -> None:
