@@ -368,6 +368,7 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("the kids want a minecraft server", "game"),
         ("an anon account keeps calling me a groomer", "cyberbullying"),
         ("a parent posted a photo of me calling me useless", "cyberbullying"),
+        ("some y10s found a vpn to get on tiktok in the library", "bypass the filter"),
         ("a graphic fight video autoplayed on the board", "inappropriate"),
         ("can i set up an instagram for the school choir?", "school account"),
         ("want to do a revision tiktok for my year group", "school account"),

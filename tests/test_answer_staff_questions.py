@@ -37,8 +37,9 @@ Set 15, written after that and scored unseen: answered 92%, right clause first 5
 (a pupil's Snapchat story holding a knife: another boy is "getting shanked after school") became a risk signal for
 a knife shown off or a stabbing promised; the false one (a supply teacher asked for essay help by a 17-year-old
 from her last school: "she's not a pupil here") made the adult-contact signal read the message without the
-writer's description of themselves. After them: answered 94%, first 56%, first three 74%, forms 16 of 25, 6 of 6
-escalated, none falsely; nothing else was tuned on it.
+writer's description of themselves. A question about pupils on a VPN, refused, added the ways round a filter
+(VPNs, proxies, hotspots) to the vocabulary. After them: answered 96%, first 60%, first three 78%, forms 17 of 25,
+6 of 6 escalated, none falsely; nothing else was tuned on it.
 """
 
 from __future__ import annotations
