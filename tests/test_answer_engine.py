@@ -369,6 +369,8 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("an anon account keeps calling me a groomer", "cyberbullying"),
         ("a parent posted a photo of me calling me useless", "cyberbullying"),
         ("some y10s found a vpn to get on tiktok in the library", "bypass the filter"),
+        ("a youtuber is offering me 200 for my tiktok of the staff flashmob", "pay money"),
+        ("one of last year's leavers added me on insta", "former pupil"),
         ("a graphic fight video autoplayed on the board", "inappropriate"),
         ("can i set up an instagram for the school choir?", "school account"),
         ("want to do a revision tiktok for my year group", "school account"),
@@ -380,6 +382,10 @@ def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, c
 
 def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
     assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
+
+
+def test_a_leavers_assembly_is_for_pupils_still_here(engine: AnswerEngine) -> None:
+    assert "former pupil" not in engine.vocabulary.expand("can i post the leavers' assembly video on the school page")
 
 
 def test_graphic_design_is_not_graphic_content(engine: AnswerEngine) -> None:

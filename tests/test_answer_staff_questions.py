@@ -39,7 +39,8 @@ a knife shown off or a stabbing promised; the false one (a supply teacher asked 
 from her last school: "she's not a pupil here") made the adult-contact signal read the message without the
 writer's description of themselves. A question about pupils on a VPN, refused, added the ways round a filter
 (VPNs, proxies, hotspots) to the vocabulary. After them: answered 96%, first 60%, first three 78%, forms 17 of 25,
-6 of 6 escalated, none falsely; nothing else was tuned on it.
+6 of 6 escalated, none falsely; nothing else was tuned on it. (Later, reading a leavers' assembly or video as
+being about pupils still at the school, not former pupils, cost it one question in the first three: 76%.)
 """
 
 from __future__ import annotations
