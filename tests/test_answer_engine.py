@@ -371,6 +371,7 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("some y10s found a vpn to get on tiktok in the library", "bypass the filter"),
         ("a youtuber is offering me 200 for my tiktok of the staff flashmob", "pay money"),
         ("one of last year's leavers added me on insta", "former pupil"),
+        ("the yr 6 girls removed her from the group and are taking the mick out of her", "bullying"),
         ("a graphic fight video autoplayed on the board", "inappropriate"),
         ("can i set up an instagram for the school choir?", "school account"),
         ("want to do a revision tiktok for my year group", "school account"),
