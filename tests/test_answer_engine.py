@@ -372,6 +372,7 @@ def test_every_contact_can_be_named_in_a_message() -> None:
         ("a youtuber is offering me 200 for my tiktok of the staff flashmob", "pay money"),
         ("one of last year's leavers added me on insta", "former pupil"),
         ("the yr 6 girls removed her from the group and are taking the mick out of her", "bullying"),
+        ("pinterest is blocked on the network and we use it for art research, who do i ask", "unblock"),
         ("a graphic fight video autoplayed on the board", "inappropriate"),
         ("can i set up an instagram for the school choir?", "school account"),
         ("want to do a revision tiktok for my year group", "school account"),
