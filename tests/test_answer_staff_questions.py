@@ -41,6 +41,11 @@ writer's description of themselves. A question about pupils on a VPN, refused, a
 (VPNs, proxies, hotspots) to the vocabulary. After them: answered 96%, first 60%, first three 78%, forms 17 of 25,
 6 of 6 escalated, none falsely; nothing else was tuned on it. (Later, reading a leavers' assembly or video as
 being about pupils still at the school, not former pupils, cost it one question in the first three: 76%.)
+
+Last, misses in sets 8, 11 and 12 became vocabulary too: the ways children pick on one another online, a blocked
+site with a way asked for, money offered for content, a leavers' event, name-calling, violent material. So sets
+9-12 are no longer unseen either (answered 92%, first 53%, first three 73%, forms 66 of 86 after it, from 90%,
+50%, 71% and 59 of 86); the measure of questions nobody has tuned on is sets 14 and 15 as first scored.
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ WORKED = Group("sets 1-8", range(1, 9), questions=405, answered=0.93, first=0.60
                out_of_scope_answered=2, false_escalations=0)
 # The two false escalations are judgement calls: an outside coach texting pupils from her own phone ("nothing
 # dodgy in the messages") and pupils' sexual comments about a teacher, both taken as needing the Head at once.
-NEWEST = Group("sets 9-12", range(9, 13), questions=230, answered=0.86, first=0.44, top3=0.66, forms=0.63,
+NEWEST = Group("sets 9-12", range(9, 13), questions=230, answered=0.90, first=0.50, top3=0.70, forms=0.72,
                out_of_scope_answered=5, false_escalations=2)
 SET_13 = Group("set 13", range(13, 14), questions=60, answered=0.94, first=0.76, top3=0.88, forms=0.84,
                out_of_scope_answered=4, false_escalations=0)
