@@ -4,8 +4,9 @@ Issue 7's target is 200 messages/s at p99 under 300 ms on one core, with Slack's
 For each platform this starts the real `policybot serve` (a fresh SQLite database, or DATABASE_URL when set)
 with the tests' fake platform API on loopback, the server on one core of its own (the clients and fakes on the
 others), and drives it for DURATION seconds from CLIENTS concurrent staff: the demo school plus one teacher per
-client, on Slack and Teams. Each sends a realistic mix: mostly questions, and every seventh turn a report begun
-("report", then the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency
+client, on Slack and Teams. Each sends a realistic mix: real staff questions (the tests' staff question sets,
+each client its own share, long stories and typos included), and after every four a report begun ("report",
+then the form's first answer, then "cancel"). It prints messages per second, p50/p99/max latency
 (Slack: to the ack and to the answer reaching the fake Web API; Teams: to the end of the turn, by when the reply
 has reached the fake connector), the server's CPU time per message and peak RSS, and a yardstick of how fast the
 machine was (benchmarks/serving.py).
@@ -26,11 +27,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -39,15 +41,35 @@ from serving import figures, one_core, serving, use_test_fakes, yardstick
 
 use_test_fakes()
 from fake_bot_connector import FakeBotConnector, message  # noqa: E402
-from slack_bench import QUESTIONS, _turn  # noqa: E402
+from slack_bench import _turn  # noqa: E402
 from slack_fake import fake_slack  # noqa: E402
 from teams_bench import _post  # noqa: E402
 from tls import self_signed, server_context  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: One staff member's turns, round and round: questions, and a report begun then cancelled.
-SCRIPT = [*QUESTIONS[:4], "report", "1", "cancel"]
+#: Real staff questions: the tests' sets, written apart from the engine, with their lengths, typos and topics.
+STAFF_QUESTIONS = ROOT / "tests" / "data" / "staff_questions"
+#: A report begun, its first question answered, then cancelled, after every QUESTIONS_PER_REPORT questions.
+REPORT = ["report", "1", "cancel"]
+QUESTIONS_PER_REPORT = 4
+
+
+def _questions() -> list[str]:
+    """Every staff question of the sets, in a fixed shuffled order."""
+    questions = [item["q"] for path in sorted(STAFF_QUESTIONS.glob("set*.yaml"))
+                 for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    random.Random(7).shuffle(questions)
+    return questions
+
+
+def _script(index: int, clients: int, questions: list[str]) -> Iterator[str]:
+    """One staff member's turns, round and round: four questions of their own (client `index` takes every
+    `clients`-th question), then a report begun and cancelled."""
+    mine = questions[index::clients] or questions
+    for start in itertools.count(0, QUESTIONS_PER_REPORT):
+        yield from (mine[(start + k) % len(mine)] for k in range(QUESTIONS_PER_REPORT))
+        yield from REPORT
 
 #: Event and activity ids, counted from the clock: a run against a kept database (DATABASE_URL) must not repeat
 #: an earlier run's ids, which the bot would rightly ignore as the platform's retries.
@@ -86,7 +108,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[float, ...]], server: int, *,
            rate: float | None = None) -> tuple[float, list[tuple[float, ...]], float]:
-    """Run `clients` threads, each looping over SCRIPT as its own staff member, for `duration` seconds: (wall
+    """Run `clients` threads, each following its own `_script` as its own staff member, for `duration` seconds: (wall
     seconds, each turn's figures, the `server` process's CPU seconds meanwhile).
 
     Without `rate` each client sends its next message as soon as the last is answered (as fast as the server
@@ -94,13 +116,14 @@ def _drive(clients: int, duration: float, turn: Callable[[int, str, int], tuple[
     each figure counts from when its message was due: a server that falls behind shows it in the latencies
     rather than by slowing its own load (no coordinated omission)."""
     slots = itertools.count()
+    questions = _questions()
     results: list[tuple[float, ...]] = []
     lock = threading.Lock()
     began = time.perf_counter()
     stop = began + duration
 
     def client(index: int) -> None:
-        for text in itertools.cycle(SCRIPT):
+        for text in _script(index, clients, questions):
             due = began + next(slots) / rate if rate else time.perf_counter()
             if due >= stop:
                 return
