@@ -15,6 +15,7 @@ from bot.answer.build import build_engine
 from bot.answer.engine import AnswerEngine, Contacts
 from bot.answer.messages import CONTACT_FIELDS
 from bot.answer.risk import RiskRules
+from bot.answer.text import Speller
 from bot.errors import ConfigError
 
 
@@ -384,6 +385,16 @@ def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, c
 
 def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
     assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
+
+
+def test_the_speller_remembers_a_bounded_number_of_corrections() -> None:
+    """A long-running process meets endless new words (typos, names, random strings): it keeps only so many."""
+    speller = Speller(["friend", "request", "instagram"], cache_size=10)
+    assert speller.correct("frend") == "friend" and speller.correct("instagarm") == "instagram"
+    for n in range(50):
+        assert speller.correct(f"zqxv{n:03d}word") == f"zqxv{n:03d}word"
+    assert speller.remembered() == 10
+    assert speller.correct("frend") == "friend"  # forgotten, and worked out again
 
 
 def test_a_leavers_assembly_is_for_pupils_still_here(engine: AnswerEngine) -> None:

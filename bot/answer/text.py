@@ -136,20 +136,37 @@ class Vocabulary:
         return list(dict.fromkeys(found))
 
 
+#: Corrections a Speller remembers. Every message can bring words never seen before (typos, names, a hostile
+#: message of random strings), so a long-running web process keeps only the most recently used.
+SPELLER_CACHE = 50_000
+
+
 class Speller:
     """Corrects misspelt words against the words the engine knows (policy and example words)."""
 
-    def __init__(self, known_words: Iterable[str]) -> None:
+    def __init__(self, known_words: Iterable[str], *, cache_size: int = SPELLER_CACHE) -> None:
         self._known = frozenset(known_words)
         self._choices = sorted(w for w in self._known if len(w) >= 4 and not w.isdigit())
-        self._cache: dict[str, str] = {}
+        self._cache_size = cache_size
+        self._closest_known = lru_cache(maxsize=cache_size)(self._closest)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without its cache (the built engine is kept on disk; a cache of a bound method cannot be)."""
+        return {"known": self._known, "choices": self._choices, "cache_size": self._cache_size}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._known, self._choices, self._cache_size = state["known"], state["choices"], state["cache_size"]
+        self._closest_known = lru_cache(maxsize=self._cache_size)(self._closest)
 
     def correct(self, word: str) -> str:
         if word in self._known or len(word) < 4 or word.isdigit() or word in STOP_WORDS:
             return word
-        hit = self._cache.get(word)
-        if hit is None:
-            best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=84)
-            hit = best[0] if best else word
-            self._cache[word] = hit
-        return hit
+        return self._closest_known(word)
+
+    def remembered(self) -> int:
+        """How many corrections are remembered now."""
+        return self._closest_known.cache_info().currsize
+
+    def _closest(self, word: str) -> str:
+        best = process.extractOne(word, self._choices, scorer=fuzz.ratio, score_cutoff=84)
+        return best[0] if best else word
