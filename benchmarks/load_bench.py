@@ -71,6 +71,7 @@ def _script(index: int, clients: int, questions: list[str]) -> Iterator[str]:
         yield from (mine[(start + k) % len(mine)] for k in range(QUESTIONS_PER_REPORT))
         yield from REPORT
 
+
 #: Event and activity ids, counted from the clock: a run against a kept database (DATABASE_URL) must not repeat
 #: an earlier run's ids, which the bot would rightly ignore as the platform's retries.
 EVENT_NUMBERS = itertools.count(time.time_ns() // 1000)
