@@ -34,6 +34,7 @@ from slack_fake import (
     signed_headers,
 )
 from sqlalchemy import MetaData, select
+from turn_barrier import AT_ONCE, hold_turns
 
 from bot.answer.build import build_engine
 from bot.channels.slack.deliver import SlackDeliverer, Throttle
@@ -192,28 +193,13 @@ def test_a_bad_signature_is_refused_and_nothing_is_answered(slack: SlackBot) -> 
     assert not slack.fake.called("chat.postMessage")
 
 
-#: Staff writing at the same moment in the concurrency tests: more than bolt's default of five listener threads.
-AT_ONCE = 12
-
-
 def test_messages_from_many_staff_are_worked_on_at_once(slack: SlackBot, demo_school: SchoolConfig,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A turn waiting on the database must not hold up the next person's. No turn may begin until AT_ONCE of
-    them are waiting to (a barrier before `ChatService.turn`), so with fewer turn threads than that the barrier
-    breaks and nobody is answered."""
+    """A turn waiting on the database must not hold up the next person's (tests/turn_barrier.py)."""
     assert TURN_THREADS >= AT_ONCE
     users = [person.slack_id for _, person in demo_school.all_staff() if person.slack_id][:AT_ONCE]
     assert len(users) == AT_ONCE
-    together = threading.Barrier(AT_ONCE, timeout=30)
-    turn, all_here = slack.service.turn, threading.Event()
-
-    def after_the_others() -> Any:
-        if not all_here.is_set():  # (a turn opens turns inside itself: those go straight on)
-            together.wait()
-            all_here.set()
-        return turn()
-
-    monkeypatch.setattr(slack.service, "turn", after_the_others)
+    together = hold_turns(slack.service, monkeypatch)
     for user in users:
         assert slack.event(dm_event(user, "can I post sports day photos?", n=slack.next()))[0] == 200
     for user in users:

@@ -11,7 +11,6 @@ import asyncio
 import itertools
 import json
 import re
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from fake_bot_connector import FakeBotConnector, Posted, activity, message, personal_conversation
+from turn_barrier import AT_ONCE, hold_turns
 
 from bot.answer.build import build_engine
 from bot.channels.teams.deliver import Backoff
@@ -142,29 +142,14 @@ def test_a_question_is_answered_with_a_card_citing_the_clause(teams: Teams) -> N
     teams.run(scenario)
 
 
-#: Staff writing at the same moment: more than the event loop's default executor has threads on a small machine.
-AT_ONCE = 12
-
-
 def test_messages_from_many_staff_are_worked_on_at_once(teams: Teams, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A turn waiting on the database must not hold up the next person's. No turn may begin until AT_ONCE of
-    them are waiting to (a barrier before `ChatService.turn`), so with fewer turn threads than that the barrier
-    breaks and nobody is answered."""
+    """A turn waiting on the database must not hold up the next person's (tests/turn_barrier.py)."""
     assert TURN_THREADS >= AT_ONCE
     users = [person.teams_id for _, person in teams.config.all_staff() if person.teams_id][:AT_ONCE]
     assert len(users) == AT_ONCE
-    together, all_here = threading.Barrier(AT_ONCE, timeout=30), threading.Event()
 
     async def scenario(session: Session) -> None:
-        turn = session.app.service.turn
-
-        def after_the_others() -> Any:
-            if not all_here.is_set():  # (a turn opens turns inside itself: those go straight on)
-                together.wait()
-                all_here.set()
-            return turn()
-
-        monkeypatch.setattr(session.app.service, "turn", after_the_others)
+        together = hold_turns(session.app.service, monkeypatch)
         replies = await asyncio.gather(*(session.say(aad, "can I post sports day photos?") for aad in users))
         assert all(replies) and not together.broken
 
