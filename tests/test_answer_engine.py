@@ -13,9 +13,10 @@ import pytest
 
 from bot.answer.build import build_engine
 from bot.answer.engine import AnswerEngine, Contacts
+from bot.answer.index import Postings
 from bot.answer.messages import CONTACT_FIELDS
 from bot.answer.risk import RiskRules
-from bot.answer.text import Speller
+from bot.answer.text import Speller, Vocabulary
 from bot.errors import ConfigError
 
 
@@ -385,6 +386,23 @@ def test_the_vocabulary_reads_how_staff_write(engine: AnswerEngine, text: str, c
 
 def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
     assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
+
+
+def test_dense_scores_are_the_sparse_ones_in_order() -> None:
+    """`Postings.dense` (every vector, by position) and `search` (those sharing a term) agree exactly."""
+    postings = Postings([{"a": 0.6, "b": 0.8}, {"c": 1.0}, {"b": 0.28, "c": 0.96}, {}])
+    query = {"b": 0.6, "c": 0.8}
+    sparse = postings.search(query)
+    assert postings.dense(query) == [sparse.get(n, 0.0) for n in range(4)]
+    assert sorted(sparse) == [0, 1, 2] and postings.dense({"z": 1.0}) == [0.0] * 4
+
+
+def test_the_vocabulary_finds_phrases_of_every_length_once_and_shortest_first() -> None:
+    vocabulary = Vocabulary({"fb": "facebook", "friend req": "friend request", "added me on insta": "pupil contact",
+                             "on insta": "instagram"}, [], frozenset())
+    assert vocabulary.expand("a kid added me on insta then fb") == ["facebook", "instagram", "pupil contact"]
+    assert vocabulary.expand("he sent a friend") == []  # a phrase cut short by the end of the text is no match
+    assert vocabulary.expand("") == []
 
 
 def test_the_speller_remembers_a_bounded_number_of_corrections() -> None:

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.answer.index import Postings, TfIdfIndex, Vector, cosine, features
+from bot.answer.index import Postings, TfIdfIndex, Vector, features
 from bot.answer.intents import Intent
 from bot.answer.messages import Messages
 from bot.answer.risk import RiskAssessment, RiskRules
@@ -144,11 +144,14 @@ class Answer:
 class _Prepared:
     """A piece of text reduced to the features both indexes compare."""
 
-    __slots__ = ("cleaned", "feats")
+    __slots__ = ("cleaned", "clause_fit", "clause_vector", "feats")
 
     def __init__(self, cleaned: str, feats: list[str]) -> None:
         self.cleaned = cleaned
         self.feats = feats
+        # made when first needed (`AnswerEngine._clause_vector`, `_clause_fit`)
+        self.clause_vector: Vector | None = None
+        self.clause_fit: dict[int, float] | None = None
 
 
 class AnswerEngine:
@@ -193,10 +196,13 @@ class AnswerEngine:
                 self._by_topic[t].append(n)
         example_feats: list[list[str]] = []
         self._example_intent: list[int] = []
+        self._example_runs: list[tuple[int, int]] = []  # each intent's examples are one run of the index
         for n, intent in enumerate(intents):
+            start = len(example_feats)
             for e in intent.examples:
                 example_feats.append(self._prepare(e, spell=False).feats)
                 self._example_intent.append(n)
+            self._example_runs.append((start, len(example_feats)))
         self._example_index = TfIdfIndex(example_feats)
         # each intent's centroid, searched by a question's terms: one pass, not a cosine per intent
         self._centroids = Postings([self._centroid(n) for n in range(len(intents))])
@@ -263,17 +269,26 @@ class AnswerEngine:
         part only for a question `anchored` in online life: read in the policies' words, "the boiler in block
         C" is about blocking websites."""
         qvec = self._example_index.vector(query.feats)
-        best: dict[int, float] = {}
-        owners = self._example_intent
-        for doc, score in self._example_index.search(qvec).items():
-            if score > best.get(owners[doc], 0.0):
-                best[owners[doc]] = score
-        central = self._centroids.search(qvec)
-        scores = defaultdict(float, {n: 0.65 * s + 0.35 * central.get(n, 0.0) for n, s in best.items()})
+        examples = self._example_index.dense(qvec)
+        best = [max(examples[start:end], default=0.0) for start, end in self._example_runs]
+        scores = [0.65 * b + 0.35 * c for b, c in zip(best, self._centroids.dense(qvec), strict=True)]
         if anchored:
-            for n, fit in self._described.search(self._clause_index.vector(query.feats)).items():
-                scores[n] += ABOUT_MATCH * fit
-        return sorted(((score, n) for n, score in scores.items() if score > 0), reverse=True)
+            fits = self._described.dense(self._clause_vector(query))
+            scores = [score + ABOUT_MATCH * fit for score, fit in zip(scores, fits, strict=True)]
+        return sorted(((score, n) for n, score in enumerate(scores) if score > 0), reverse=True)
+
+    def _clause_vector(self, query: _Prepared) -> Vector:
+        """The query's vector in the clauses' index: several steps of one answer read it, so it is made once."""
+        if query.clause_vector is None:
+            query.clause_vector = self._clause_index.vector(query.feats)
+        return query.clause_vector
+
+    def _clause_fit(self, query: _Prepared) -> dict[int, float]:
+        """The query's cosine with every clause sharing a term with it, made once per answer: one pass over the
+        index costs less than a cosine for each candidate clause of each intent considered."""
+        if query.clause_fit is None:
+            query.clause_fit = self._clause_index.search(self._clause_vector(query))
+        return query.clause_fit
 
     def _intent_clauses(self, n: int, query: _Prepared, top: int) -> list[ScoredClause] | None:
         """The clauses that support intent n, best first; None when the loaded policies have none.
@@ -289,7 +304,6 @@ class AnswerEngine:
         if len(pinned) >= top:  # the preferred clauses fill the list: nothing else would be shown
             return pinned[:top]
         candidates = {i for t in intent.topics for i in self._by_topic.get(t, ())}
-        qvec = self._clause_index.vector(query.feats)
         about = self._about[n]
         fallback = not candidates and not pins
         if fallback:
@@ -298,15 +312,15 @@ class AnswerEngine:
                 f"({', '.join(intent.topics)}); answering by retrieval",
                 file=sys.stderr,
             )
-            candidates = set(self._clause_index.search(about)) | set(self._clause_index.search(qvec))
-        vectors = self._clause_index.vectors
+            candidates = set(self._clause_index.search(about)) | set(self._clause_fit(query))
+        question_fit = self._clause_fit(query)
         about_fit = self._about_fit(n)
         ranked = sorted(
             (
                 (
                     self._quality[i]
                     * _subject_fit(self.clauses[i], self._about_text[n])
-                    * (ABOUT_WEIGHT * about_fit.get(i, 0.0) + (1 - ABOUT_WEIGHT) * cosine(qvec, vectors[i])),
+                    * (ABOUT_WEIGHT * about_fit.get(i, 0.0) + (1 - ABOUT_WEIGHT) * question_fit.get(i, 0.0)),
                     i,
                 )
                 for i in candidates - set(pins)
@@ -328,13 +342,13 @@ class AnswerEngine:
 
     def _retrieve(self, query: _Prepared, top: int) -> list[ScoredClause]:
         """The closest clauses; one sharing fewer than two words with the question is no match."""
-        qvec = self._clause_index.vector(query.feats)
+        qvec = self._clause_vector(query)
         unigrams = {t for t in qvec if "_" not in t}
         vectors = self._clause_index.vectors
         hits = sorted(
             (
                 (s * self._quality[i], i)
-                for i, s in self._clause_index.search(qvec).items()
+                for i, s in self._clause_fit(query).items()
                 if len(unigrams.intersection(vectors[i])) >= 2
             ),
             reverse=True,

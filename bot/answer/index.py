@@ -45,6 +45,10 @@ class TfIdfIndex:
         """Cosine similarity of the query with every document that shares a term with it."""
         return self._postings.search(query)
 
+    def dense(self, query: Vector) -> list[float]:
+        """Cosine similarity of the query with every document, in order (see `Postings.dense`)."""
+        return self._postings.dense(query)
+
 
 class Postings:
     """Normalised vectors searchable by cosine through an inverted index: only the vectors sharing a term with
@@ -56,6 +60,7 @@ class Postings:
             for term, weight in vec.items():
                 postings[term].append((i, weight))
         self._postings = dict(postings)
+        self._size = len(vectors)
 
     def search(self, query: Vector) -> dict[int, float]:
         """Cosine similarity of the query with every vector that shares a term with it (a plain dict and `get`:
@@ -67,9 +72,12 @@ class Postings:
                 scores[doc] = get(doc, 0.0) + qw * dw
         return scores
 
-
-def cosine(a: Vector, b: Vector) -> float:
-    """Cosine of two normalised vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    def dense(self, query: Vector) -> list[float]:
+        """Cosine similarity of the query with every vector, in order (0.0 where no term is shared): for a caller
+        that reads most of them, a list indexed by position is nearly twice as fast to fill as `search`'s dict,
+        and slices of it can be reduced in C (the best example of each intent: `max` over its run)."""
+        scores = [0.0] * self._size
+        for term, qw in query.items():
+            for doc, dw in self._postings.get(term, ()):
+                scores[doc] += qw * dw
+        return scores

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -94,7 +95,12 @@ class Vocabulary:
         self, variants: dict[str, str], patterns: list[tuple[re.Pattern[str], str]], domain: frozenset[str]
     ) -> None:
         self._variants = variants
-        self._longest = max((v.count(" ") + 1 for v in variants), default=1)
+        # the lengths (in words) of the variants beginning with each word: a text is looked up only where one
+        # may begin, not at every run of every length (most words begin none)
+        self._lengths: dict[str, set[int]] = defaultdict(set)
+        for variant in variants:
+            first, *rest = variant.split(" ")
+            self._lengths[first].add(len(rest) + 1)
         self._patterns = patterns
         self.domain = domain
 
@@ -126,12 +132,10 @@ class Vocabulary:
     def expand(self, cleaned: str) -> list[str]:
         """The canonical phrases of every variant found in the text (the text itself is not repeated)."""
         toks = words(cleaned)
-        found = [
-            self._variants[run]
-            for n in range(1, self._longest + 1)
-            for i in range(len(toks) - n + 1)
-            if (run := " ".join(toks[i : i + n])) in self._variants
-        ]
+        runs = sorted(
+            (n, i) for i, tok in enumerate(toks) for n in self._lengths.get(tok, ()) if i + n <= len(toks)
+        )  # shortest first, then in the order they appear
+        found = [self._variants[run] for n, i in runs if (run := " ".join(toks[i : i + n])) in self._variants]
         found += [canonical for pattern, canonical in self._patterns if pattern.search(cleaned)]
         return list(dict.fromkeys(found))
 
