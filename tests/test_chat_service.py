@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -128,6 +130,28 @@ def test_conversation_references_are_kept_per_platform(service: ChatService) -> 
     service.remember_reference("teams", who, {"conversation": {"id": "a:1"}})
     service.remember_reference("teams", who, {"conversation": {"id": "a:2"}})
     assert service.reference("teams", "r.ahmed") == {"conversation": {"id": "a:2"}}
+
+
+def test_two_turns_of_one_person_at_once_both_keep_their_reference(service: ChatService) -> None:
+    """Two quick messages of one person, worked on in two threads: neither finds a stored reference and both
+    write one. The database decides (an upsert), so neither turn fails on the unique key."""
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None
+    written = threading.Event()
+
+    def first_turn() -> None:
+        with service.store.transaction(write=True) as tx:
+            tx.conversation_refs.put(platform="slack", school_id=who.school_id, staff_id=who.staff_id,
+                                     reference={"channel": "D1"}, now=datetime.now(UTC))
+            written.set()
+            time.sleep(0.3)  # still uncommitted while the second turn looks for a reference and writes its own
+
+    thread = threading.Thread(target=first_turn)
+    thread.start()
+    assert written.wait(10)
+    service.remember_reference("slack", who, {"channel": "D2"})
+    thread.join()
+    assert service.reference("slack", who.staff_id) == {"channel": "D2"}
 
 
 def test_a_known_joiner_without_a_start_date_starts_induction_today(service: ChatService) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,23 @@ _SEEN = {dialect: insert(SeenEventRow).values(platform=bindparam("platform"), ev
          for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
 _REFERENCE = select(ConversationRefRow.reference).where(ConversationRefRow.platform == bindparam("platform"),
                                                         ConversationRefRow.staff_id == bindparam("staff_id"))
+
+
+def _put_reference(insert: Callable[[type[ConversationRefRow]], Any]) -> Any:
+    """One person's reference written in one statement, inserted or updated by the database: two turns of the
+    same person in two threads or processes (a quick second message) would both find no row, and the second
+    insert would break the unique key and lose that turn."""
+    columns = ConversationRefRow.__table__.c
+    written = ("school_id", "reference", "updated_at")
+    statement = insert(ConversationRefRow).values(
+        platform=bindparam("platform"), staff_id=bindparam("staff_id"),
+        **{name: bindparam(name, type_=columns[name].type) for name in written})
+    return statement.on_conflict_do_update(index_elements=[columns.platform, columns.staff_id],
+                                           set_={name: statement.excluded[name] for name in written})
+
+
+_PUT_REFERENCE = {dialect: _put_reference(insert) for dialect, insert in (("postgresql", postgresql.insert),
+                                                                          ("sqlite", sqlite.insert))}
 
 
 class SeenEventRepository:
@@ -50,13 +68,10 @@ class ConversationRefRepository:
         self._session = session
 
     def put(self, *, platform: str, school_id: str, staff_id: str, reference: dict[str, Any], now: datetime) -> None:
-        row = self._session.scalar(select(ConversationRefRow).where(
-            ConversationRefRow.platform == platform, ConversationRefRow.staff_id == staff_id))
-        if row is None:
-            row = ConversationRefRow(platform=platform, staff_id=staff_id)
-            self._session.add(row)
-        row.school_id, row.reference, row.updated_at = school_id, reference, now
-        self._session.flush()
+        connection = self._session.connection()
+        connection.execute(_PUT_REFERENCE[connection.dialect.name], {
+            "platform": platform, "staff_id": staff_id, "school_id": school_id, "reference": reference,
+            "updated_at": now})
 
     def get(self, *, platform: str, staff_id: str) -> dict[str, Any] | None:
         reference = self._session.connection().execute(
