@@ -18,8 +18,11 @@ TLS out, to compare).
 With `--rate`, messages fall due on a fixed schedule instead (an open loop): issue 7's target is checked by
 `--rate 200`, with enough clients (say 100) that a free one is always there when the next message is due.
 
+With `--api-latency 150`, the fakes take 150 ms to answer each call, as slack.com and the Bot Connector do from
+a school's server: the bot must then keep enough calls in flight at once, not merely spend little CPU on each.
+
 Run: `.venv/bin/python benchmarks/load_bench.py [--clients 20] [--duration 20] [--platform slack|teams|both]
-[--rate MESSAGES_PER_SECOND] [--plain-http]`.
+[--rate MESSAGES_PER_SECOND] [--api-latency MS] [--plain-http]`.
 """
 
 from __future__ import annotations
@@ -159,9 +162,10 @@ def _trusting(certificate: Path | None) -> dict[str, str]:
 
 
 def bench_slack(clients: int, duration: float, server_cores: set[int], certificate: Path | None,
-                rate: float | None) -> None:
+                rate: float | None, latency: float) -> None:
     tls = server_context(certificate) if certificate else None
     with fake_slack(tls=tls) as fake, tempfile.TemporaryDirectory() as folder:
+        fake.latency = latency
         staff = Staff(clients, folder).slack
         env = {**os.environ, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.url,
                "DATABASE_URL": _database(folder), "POLICYBOT_SCHOOL": str(Path(folder) / "school.yaml"),
@@ -179,8 +183,8 @@ def bench_slack(clients: int, duration: float, server_cores: set[int], certifica
 
 
 def bench_teams(clients: int, duration: float, server_cores: set[int], certificate: Path | None,
-                rate: float | None) -> None:
-    connector = FakeBotConnector().start(tls=server_context(certificate) if certificate else None)
+                rate: float | None, latency: float) -> None:
+    connector = FakeBotConnector(latency=latency).start(tls=server_context(certificate) if certificate else None)
     try:
         with tempfile.TemporaryDirectory() as folder:
             staff = Staff(clients, folder).teams
@@ -210,6 +214,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, help="messages a second, due on a fixed schedule (latency counts "
                         "from when each was due); without it, each client sends again once answered")
     parser.add_argument("--plain-http", action="store_true", help="the fakes answer over HTTP, not TLS")
+    parser.add_argument("--api-latency", type=float, default=0.0, metavar="MS",
+                        help="milliseconds the fake platform APIs take to answer each call (slack.com and the Bot "
+                        "Connector take 100-300 ms from a UK school's server); default 0")
     args = parser.parse_args()
     server_cores, load_cores = one_core()
     os.sched_setaffinity(0, load_cores)
@@ -217,13 +224,16 @@ def main() -> int:
     print(f"{args.clients} clients, " + (f"{args.rate:g} messages/s due on a fixed schedule" if args.rate
                                          else "each sending again once answered"))
     print(f"yardstick before: a 10,000,000-step Python loop took {yardstick():.2f} s")
+    latency = args.api_latency / 1000
+    if latency:
+        print(f"the fake platform APIs take {args.api_latency:g} ms to answer each call")
     with tempfile.TemporaryDirectory() as folder:
         certificate = None if args.plain_http else self_signed(Path(folder))
         print(f"fake platform APIs over {'HTTP' if certificate is None else 'TLS'}")
         if args.platform in ("slack", "both"):
-            bench_slack(args.clients, args.duration, server_cores, certificate, args.rate)
+            bench_slack(args.clients, args.duration, server_cores, certificate, args.rate, latency)
         if args.platform in ("teams", "both"):
-            bench_teams(args.clients, args.duration, server_cores, certificate, args.rate)
+            bench_teams(args.clients, args.duration, server_cores, certificate, args.rate, latency)
     print(f"yardstick after: {yardstick():.2f} s")
     return 0
 

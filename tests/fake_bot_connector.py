@@ -87,6 +87,7 @@ class FakeBotConnector:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
     url: str = ""
+    latency: float = 0.0  # seconds each post takes to answer, as the real connector's round trip does (load bench)
 
     def throttle(self, *statuses: int, retry_after: float | None = None) -> None:
         """The next posts are refused with these statuses, in order (e.g. 429, 429), each saying Retry-After
@@ -119,7 +120,7 @@ class FakeBotConnector:
         with self._lock:
             refusal = self._throttle.pop(0) if self._throttle else None
             stall = self._stalls.pop(0) if self._stalls else 0.0
-        await asyncio.sleep(stall)
+        await asyncio.sleep(stall or self.latency)
         if refusal is not None:
             status, retry_after = refusal
             headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None

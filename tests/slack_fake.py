@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,6 +50,8 @@ class FakeSlack:
     url: str = ""
     keep_alive: bool = True
     handshakes: int = 0  # TLS handshakes completed (over HTTPS)
+    latency: float = 0.0  # seconds each call takes to answer, as slack.com's round trip does (the load benchmark)
+    held_posts: threading.Barrier | None = None  # each chat.postMessage is answered once this many have arrived
     lock: threading.RLock = field(default_factory=threading.RLock)  # re-entered by predicates reading calls
     _ts: int = 0
 
@@ -146,6 +148,11 @@ def fake_slack(*, tls: ssl.SSLContext | None = None) -> Iterator[FakeSlack]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             method = self.path.rsplit("/", 1)[-1]
+            if state.latency:  # before the call counts as arrived: a reply is seen once slack.com has it
+                time.sleep(state.latency)
+            if method == "chat.postMessage" and state.held_posts is not None:
+                with suppress(threading.BrokenBarrierError):  # too few arrived: answered anyway, the test says so
+                    state.held_posts.wait()
             status, headers, payload = state.answer(method, _params(self, body), self.client_address[1])
             self.close_connection = not state.keep_alive
             if status == 0:  # hang up without answering

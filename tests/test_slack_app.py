@@ -207,6 +207,23 @@ def test_messages_from_many_staff_are_worked_on_at_once(slack: SlackBot, demo_sc
     assert not together.broken
 
 
+#: Replies slack.com is taking at once: 200 messages a second, each reply taking it up to 300 ms, keep 60 in flight.
+REPLIES_IN_FLIGHT = 60
+
+
+def test_replies_waiting_on_slack_do_not_hold_up_the_next_messages(slack: SlackBot) -> None:
+    """A turn holds its thread until slack.com has taken its reply, 100-300 ms away: the web process must keep
+    enough replies in flight, or it answers more slowly than staff write. The fake takes none of them until all
+    have arrived."""
+    assert TURN_THREADS >= REPLIES_IN_FLIGHT
+    slack.fake.held_posts = held = threading.Barrier(REPLIES_IN_FLIGHT, timeout=20)
+    for _ in range(REPLIES_IN_FLIGHT):
+        assert slack.event(dm_event(TEACHER, "can I post sports day photos?", n=slack.next()))[0] == 200
+    slack.fake.wait_for("chat.postMessage", lambda _: len(slack.fake.posts_to(dm_of(TEACHER))) >= REPLIES_IN_FLIGHT,
+                        timeout=60)
+    assert not held.broken
+
+
 def test_a_retried_event_is_answered_once(slack: SlackBot) -> None:
     event = dm_event(TEACHER, "can I follow a parent on Facebook?", n=1)
     assert slack.event(event, event_id="EvSAME")[0] == 200

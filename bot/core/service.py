@@ -42,12 +42,13 @@ YES_WORD = "yes"  # accepts a pending offer (bot.core.conversation.YES)
 
 Platform = Literal["slack", "teams"]
 
-#: How many messages a web process works on at once. The libraries' defaults (bolt's 5 listener threads, the
-#: event loop's 6) leave the CPU idle while those few wait on PostgreSQL: with the database on the same two cores,
-#: messages due at 200 a second, Slack kept up with 16 threads (195-199 a second, p99 answer 0.2-0.6 s, three
-#: runs) and fell behind with 5 (124-185 a second, p99 1.7-12 s). On SQLite 16 did no worse. The database pool
-#: keeps a connection for each (bot.store.engine.POOL_SIZE).
-TURN_THREADS = 16
+#: How many messages a web process works on at once. A Slack turn holds its thread until slack.com has taken the
+#: reply (chat.postMessage), 100-300 ms from a school's server: at 200 messages a second that is up to 60 replies
+#: in flight. Measured with the fake Slack answering in 150 ms (benchmarks/load_bench.py --api-latency 150),
+#: 16 threads carried 100 messages a second and answered in 8-15 s. Threads waiting on the network cost no CPU;
+#: the libraries' defaults (bolt's 5 listener threads, the event loop's 6) would be far too few. Turns in the
+#: database at once are bounded by its pool (bot.store.engine.POOL_SIZE): the rest wait there briefly.
+TURN_THREADS = 64
 
 
 def turn_threads() -> ThreadPoolExecutor:

@@ -22,9 +22,10 @@ from sqlalchemy.exc import DBAPIError
 from bot import paths
 
 BUSY_TIMEOUT_MS = 30_000
-#: Connections a process keeps open: one for each of a web process's turn threads (bot.core.service.TURN_THREADS)
-#: and for its outbox drain, or for a worker's sweep batches. SQLAlchemy's default keeps 5 and opens and closes
-#: any more for every use: a new connection per message under load.
+#: Connections a process keeps open: for the turns in the database at once (a web process's turn threads,
+#: bot.core.service.TURN_THREADS, spend most of their time waiting on the chat platform instead) and its outbox
+#: drain, or for a worker's sweep batches. SQLAlchemy's default keeps 5 and opens and closes any more for every
+#: use: a new connection per message under load. Beyond these it opens up to 10 more for a burst (its overflow).
 POOL_SIZE = 20
 CONNECT_TIMEOUT_S = 10
 

@@ -27,8 +27,11 @@ import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 
-#: Connections kept open to one host: bolt's listener threads, the outbox and reminders post at once.
-POOL_SIZE = 16
+from bot.core.service import TURN_THREADS
+
+#: Connections kept open to slack.com: one for each turn thread posting its reply, and for the outbox's posts
+#: (urllib3 would open, use once and drop a connection beyond these, with a TLS handshake each time).
+POOL_SIZE = TURN_THREADS + 2
 
 
 class KeptAliveWebClient(WebClient):
