@@ -154,6 +154,27 @@ def test_two_turns_of_one_person_at_once_both_keep_their_reference(service: Chat
     assert service.reference("slack", who.staff_id) == {"channel": "D2"}
 
 
+def test_two_first_messages_at_once_show_the_privacy_notice_once(service: ChatService) -> None:
+    """The first sighting of a person is decided by the database: the second of two first messages worked on at
+    once neither fails nor shows the notice again."""
+    firsts: list[bool] = []
+    written = threading.Event()
+
+    def first_turn() -> None:
+        with service.store.transaction(write=True) as tx:
+            firsts.append(tx.notices.first_time("h.li", now=datetime.now(UTC)))
+            written.set()
+            time.sleep(0.3)  # still uncommitted while the second message is seen
+
+    thread = threading.Thread(target=first_turn)
+    thread.start()
+    assert written.wait(10)
+    with service.store.transaction(write=True) as tx:
+        firsts.append(tx.notices.first_time("h.li", now=datetime.now(UTC)))
+    thread.join()
+    assert firsts == [True, False]
+
+
 def test_a_known_joiner_without_a_start_date_starts_induction_today(service: ChatService) -> None:
     with service.store.transaction(write=True) as tx:
         person = tx.staff.get("h.li")

@@ -53,6 +53,12 @@ _OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
 _PUT_OFFER = _upsert(PendingOfferRow, "offer", "offered_at")
 _TAKE_OFFER = delete(PendingOfferRow).where(*_of_user(PendingOfferRow)).returning(PendingOfferRow.offer)
 _NOTICE = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == bindparam("staff_id"))
+# The first sighting decided by the primary key: two first messages of one person worked on at once would both
+# find no row, and the second insert would fail and lose that turn.
+_FIRST_NOTICE = {dialect: insert(PrivacyNoticeSeenRow).values(
+    staff_id=bindparam("staff_id"), seen_at=bindparam("seen_at", type_=PrivacyNoticeSeenRow.__table__.c.seen_at.type))
+    .on_conflict_do_nothing().returning(PrivacyNoticeSeenRow.staff_id)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
 
 
 class DatabaseDialogueStateStore:
@@ -129,9 +135,8 @@ class NoticeRepository:
         return self._session.connection().execute(_NOTICE, {"staff_id": staff_id}).scalar() is not None
 
     def first_time(self, staff_id: str, *, now: datetime) -> bool:
-        """True (and remembered) the first time this person is seen; False every time after."""
-        if self.seen(staff_id):
-            return False
-        self._session.add(PrivacyNoticeSeenRow(staff_id=staff_id, seen_at=now))
-        self._session.flush()
-        return True
+        """True (and remembered) the first time this person is seen; False every time after, in any thread or
+        process."""
+        connection = self._session.connection()
+        result = connection.execute(_FIRST_NOTICE[connection.dialect.name], {"staff_id": staff_id, "seen_at": now})
+        return result.first() is not None
