@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from bot.answer.build import build_engine
 from bot.core.replies import Reply, Summary, Text
 from bot.core.service import ChatService, PlatformUser, build_chat_service
+from bot.forms.engine import DialogueEngine
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
 from bot.store import StaffStatus, Store
@@ -173,6 +175,31 @@ def test_two_first_messages_at_once_show_the_privacy_notice_once(service: ChatSe
         firsts.append(tx.notices.first_time("h.li", now=datetime.now(UTC)))
     thread.join()
     assert firsts == [True, False]
+
+
+def test_two_answers_to_a_form_at_once_are_both_kept(service: ChatService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two quick messages of one person mid-form, worked on at once: the second waits for the first's state, so it
+    answers the next question instead of being read against the one already answered (and lost)."""
+    who = service.identify(PlatformUser("slack", "T1", "U07CK597ZNS"))
+    assert who is not None
+    service.start_form(who, "pupil_contact")  # first question: what kind of contact (1 = a friend request)
+    handle, reading = DialogueEngine.handle, threading.Event()
+
+    def slowly(engine: DialogueEngine, state: Any, text: str) -> Any:
+        if text == "1":
+            reading.set()
+            time.sleep(0.3)  # the first turn has read the state and not yet saved the next one
+        return handle(engine, state, text)
+
+    monkeypatch.setattr(DialogueEngine, "handle", slowly)
+    first = threading.Thread(target=service.handle, args=(who, "1"))
+    first.start()
+    assert reading.wait(10)
+    service.handle(who, "Instagram")
+    first.join()
+    state = service.conversation.dialogues.get(who.key)
+    assert state is not None
+    assert state["answers"] == {"contact_kind": ["friend_request"], "platform": "Instagram"}
 
 
 def test_a_known_joiner_without_a_start_date_starts_induction_today(service: ChatService) -> None:

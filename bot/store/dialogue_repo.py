@@ -47,7 +47,10 @@ def _upsert(table: type[DialogueStateRow] | type[PendingOfferRow], *columns: str
 
 # What every message reads and writes, built once (building a statement costs several times the database's
 # answer).
-_STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow))
+# FOR UPDATE (PostgreSQL; SQLite's one writer already serialises): read inside a turn, the row stays locked until
+# the turn commits, so a second message of the same person mid-form, worked on at once in another thread or
+# process, reads the state the first left, and neither answer is lost.
+_STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow)).with_for_update()
 _PUT_STATE = _upsert(DialogueStateRow, "state", "updated_at")
 _OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
 _PUT_OFFER = _upsert(PendingOfferRow, "offer", "offered_at")
