@@ -29,18 +29,25 @@ def sweep_forms(*, store: Store, dialogues: DialogueStateStore, forms: FormSet,
     done: list[tuple[DialogueKey, TimeoutAction]] = []
     for key, state in list(dialogues.items()):
         action = engine.timeout_action(state, now=now)
-        if action is None or dialogues.get(key) != state:  # gone, or the user answered meanwhile
+        if action is None:
             continue
-        if action == "nudge":
-            new_state, replies = engine.nudge(state)
-            dialogues.put(key, new_state)
-        else:
-            replies = engine.expire(state)
-            dialogues.delete(key)
-        with store.transaction(write=True) as tx:
-            owner = _recipient(tx, key)
-            if owner is not None and replies:
-                tx.outbox.queue(school_id=owner[1], recipient_id=owner[0], replies=[to_dict(r) for r in replies],
-                                idempotency_key=f"form:{'/'.join(key)}:{action}:{state.get('updated_at')}", now=now)
+        # One transaction from the check to the message: the state is read FOR UPDATE (SQLite: under its one
+        # writer), so an answer the user sends meanwhile waits and meets the nudged or expired form, instead of
+        # being saved and then overwritten or deleted by this sweep.
+        with store.unit_of_work():
+            if dialogues.get(key) != state:  # gone, or the user answered meanwhile
+                continue
+            if action == "nudge":
+                new_state, replies = engine.nudge(state)
+                dialogues.put(key, new_state)
+            else:
+                replies = engine.expire(state)
+                dialogues.delete(key)
+            with store.transaction(write=True) as tx:
+                owner = _recipient(tx, key)
+                if owner is not None and replies:
+                    tx.outbox.queue(school_id=owner[1], recipient_id=owner[0], replies=[to_dict(r) for r in replies],
+                                    idempotency_key=f"form:{'/'.join(key)}:{action}:{state.get('updated_at')}",
+                                    now=now)
         done.append((key, action))
     return done
