@@ -4,7 +4,10 @@ Time is controlled by the test."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +20,8 @@ from bot.reports import default_desk
 from bot.school import SchoolConfig
 from bot.staff import sync_from_school
 from bot.store import Store
+from bot.store.outbox_repo import OutboxRepository
+from bot.store.report_repo import ReportRepository
 
 FORMS = load_forms()
 LONDON = ZoneInfo("Europe/London")
@@ -141,3 +146,32 @@ def test_each_recipient_follows_their_own_school(demo_trust: SchoolConfig):
     assert quiet.hold_until(school_id="riverside", urgent=False, moment=at_0810) is None
     assert quiet.hold_until(school_id="hillside", urgent=False, moment=at_0810) == at_0810.replace(minute=15)
     assert quiet.hold_until(school_id="hillside", urgent=True, moment=at_0810) is None
+
+
+def test_an_acknowledgement_made_as_the_alert_is_delivered_is_kept(store: Store, parts, clock: Clock,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    """The DSL acknowledges at the moment the outbox marks their alert delivered: the report stays acknowledged
+    (the outbox's "delivered" waits and then leaves it alone), or it would escalate as if nobody had read it."""
+    desk, sender = parts
+    ref = desk.submit(submitted("safeguarding_concern", urgent=True), reporter_id="r.ahmed",
+                      school_id="riverside").reference
+    get, mark_delivered, marked = ReportRepository.get, OutboxRepository.mark_delivered, threading.Event()
+    acknowledging = threading.Thread(target=lambda: desk.acknowledge(ref, staff_id="d.price"))
+
+    def marking(self: OutboxRepository, *args: Any, **kwargs: Any) -> Any:
+        marked.set()  # what follows in this transaction: the report read, then marked delivered
+        return mark_delivered(self, *args, **kwargs)
+
+    def read_as_delivered(self: ReportRepository, reference: str, *, lock: bool = False) -> Any:
+        report = get(self, reference, lock=lock)
+        if marked.is_set() and acknowledging.ident is None:
+            acknowledging.start()
+            time.sleep(0.3)  # the outbox has read the report and not yet marked it delivered
+        return report
+
+    monkeypatch.setattr(OutboxRepository, "mark_delivered", marking)
+    monkeypatch.setattr(ReportRepository, "get", read_as_delivered)
+    assert sender.drain().delivered >= 1
+    acknowledging.join()
+    report = desk.read(ref, reader_id="d.price")
+    assert (report.status, report.acknowledged_by, report.escalate_at) == ("acknowledged", "d.price", None)

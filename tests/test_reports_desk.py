@@ -4,6 +4,7 @@ chains and escalation, with time controlled by the test."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,6 +121,30 @@ def test_acknowledging_tells_the_reporter_and_closing_gives_the_outcome(desk):
     assert told[1].endswith("Outcome: Parents contacted")
     report = desk.read(ref, reader_id="d.price")
     assert (report.status, report.outcome, report.acknowledged_by) == ("closed", "Parents contacted", "d.price")
+
+
+def test_two_acknowledgements_at_once_are_one_acknowledgement(desk, monkeypatch):
+    """The DSL acknowledges from Slack and from Teams at the same moment: the second waits for the first and is
+    told it is already acknowledged, and the reporter hears once."""
+    ref = desk.submit(submitted("pupil_contact"), reporter_id="r.ahmed", school_id="riverside").reference
+    for_recipient, first_read = type(desk)._for_recipient, threading.Event()
+
+    def slowly(self, tx, reference, staff_id):
+        report = for_recipient(self, tx, reference, staff_id)
+        if not first_read.is_set():
+            first_read.set()
+            time.sleep(0.3)  # the first has read the report and not yet marked it acknowledged
+        return report
+
+    monkeypatch.setattr(type(desk), "_for_recipient", slowly)
+    replies: list[str] = []
+    first = threading.Thread(target=lambda: replies.extend(r.text for r in desk.acknowledge(ref, staff_id="d.price")))
+    first.start()
+    assert first_read.wait(10)
+    replies.extend(r.text for r in desk.acknowledge(ref, staff_id="d.price"))
+    first.join()
+    assert len(replies) == 2 and "already" in replies[1] and "already" not in replies[0]
+    assert len([t for t in texts_to(desk, "r.ahmed") if "acknowledged by" in t]) == 1
 
 
 def test_an_urgent_report_escalates_to_the_deputy_dsl_then_the_head(desk, clock):

@@ -82,7 +82,8 @@ class OutboxSender:
             with self._store.transaction(write=True) as tx:
                 tx.outbox.mark_delivered(message.id, now=self._clock())
                 if message.report_reference:
-                    report = tx.reports.get(message.report_reference)
+                    # locked: an acknowledgement made meanwhile must not be overwritten by "delivered"
+                    report = tx.reports.get(message.report_reference, lock=True)
                     if report is not None and report.status == "submitted":
                         tx.reports.update(replace(report, status="delivered"), now=self._clock())
         return DrainResult(delivered=delivered, failed=failed, held=len(held))

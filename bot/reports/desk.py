@@ -215,7 +215,7 @@ class ReportDesk:
         now = self._clock()
         reason = reason.strip()
         with self.store.transaction(write=True) as tx:
-            report = tx.reports.get(reference.upper())
+            report = tx.reports.get(reference.upper(), lock=True)  # changed below from what is read here
             if report is None:
                 return [Text(m.not_found.format(reference=reference))]
             ref = report.reference
@@ -301,7 +301,7 @@ class ReportDesk:
     # -- helpers --------------------------------------------------------------------------------
 
     def _for_recipient(self, tx: Transaction, reference: str, staff_id: str) -> ReportRecord | list[Reply]:
-        report = tx.reports.get(reference.upper())
+        report = tx.reports.get(reference.upper(), lock=True)  # the caller changes it from what it reads here
         if report is None:
             return [Text(self.messages.not_found.format(reference=reference))]
         if staff_id not in report.routed_to or staff_id in report.subjects:

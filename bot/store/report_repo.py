@@ -106,8 +106,15 @@ class ReportRepository:
         self._session.flush()
         return _record(row)
 
-    def get(self, reference: str) -> ReportRecord | None:
-        row = self._row(reference)
+    def get(self, reference: str, *, lock: bool = False) -> ReportRecord | None:
+        """The report; with `lock`, its row stays locked until the transaction ends (PostgreSQL; SQLite's one
+        writer already serialises), so a change made from it (an acknowledgement, a closure, an approval) cannot
+        overwrite one made meanwhile by another person or an escalation sweep."""
+        if not lock:
+            row = self._row(reference)
+        else:
+            row = self._session.scalars(select(ReportRow).where(ReportRow.reference == reference)
+                                        .with_for_update().execution_options(populate_existing=True)).first()
         return _record(row) if row else None
 
     def list(self, *, school_id: str | None = None) -> list[ReportRecord]:
