@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.store.coltypes import UTCDateTime
 from bot.store.models import ConversationRefRow, SeenEventRow
+from bot.store.upserts import per_dialect, upsert
 
 # Statements every message runs, built once (building one costs several times the database's answer).
-_SEEN = {dialect: insert(SeenEventRow).values(platform=bindparam("platform"), event_id=bindparam("event_id"),
-                                              seen_at=bindparam("seen_at", type_=UTCDateTime()))
-         .on_conflict_do_nothing().returning(SeenEventRow.id)
-         for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
+_SEEN = per_dialect(lambda insert: insert(SeenEventRow).values(
+    platform=bindparam("platform"), event_id=bindparam("event_id"), seen_at=bindparam("seen_at", type_=UTCDateTime()))
+    .on_conflict_do_nothing().returning(SeenEventRow.id))
 _REFERENCE = select(ConversationRefRow.reference).where(ConversationRefRow.platform == bindparam("platform"),
                                                         ConversationRefRow.staff_id == bindparam("staff_id"))
 
 
-def _put_reference(insert: Callable[[type[ConversationRefRow]], Any]) -> Any:
-    """One person's reference written in one statement, inserted or updated by the database: two turns of the
-    same person in two threads or processes (a quick second message) would both find no row, and the second
-    insert would break the unique key and lose that turn."""
-    columns = ConversationRefRow.__table__.c
-    written = ("school_id", "reference", "updated_at")
-    statement = insert(ConversationRefRow).values(
-        platform=bindparam("platform"), staff_id=bindparam("staff_id"),
-        **{name: bindparam(name, type_=columns[name].type) for name in written})
-    return statement.on_conflict_do_update(index_elements=[columns.platform, columns.staff_id],
-                                           set_={name: statement.excluded[name] for name in written})
-
-
-_PUT_REFERENCE = {dialect: _put_reference(insert) for dialect, insert in (("postgresql", postgresql.insert),
-                                                                          ("sqlite", sqlite.insert))}
+# One person's reference, inserted or updated by the database: two quick messages of one person would both find
+# no row, and the second insert would break the unique key and lose that turn.
+_PUT_REFERENCE = upsert(ConversationRefRow, keys={"platform": "platform", "staff_id": "staff_id"},
+                        columns=("school_id", "reference", "updated_at"))
 
 
 class SeenEventRepository:

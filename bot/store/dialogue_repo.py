@@ -8,41 +8,29 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.forms.state import DialogueKey
 from bot.store.models import DialogueStateRow, PendingOfferRow, PrivacyNoticeSeenRow
+from bot.store.upserts import per_dialect, upsert
 
 if TYPE_CHECKING:
     from bot.store.store import Store
 
 
+#: The unique key of a table keyed by user (column -> the parameter `_user` fills).
+_USER_KEY = {"platform": "platform", "workspace": "workspace", "user_id": "user"}
+
+
 def _of_user(table: type[DialogueStateRow] | type[PendingOfferRow]) -> tuple[Any, ...]:
     """The WHERE clauses picking one user's row of a table keyed by (platform, workspace, user): bound
     parameters, filled by `_user`."""
-    return (table.platform == bindparam("platform"), table.workspace == bindparam("workspace"),
-            table.user_id == bindparam("user"))
+    return tuple(getattr(table, column) == bindparam(name) for column, name in _USER_KEY.items())
 
 
 def _user(key: DialogueKey) -> dict[str, str]:
     """The parameters of `_of_user` for one user."""
     return {"platform": key.platform, "workspace": key.workspace, "user": key.user}
-
-
-def _upsert(table: type[DialogueStateRow] | type[PendingOfferRow], *columns: str) -> dict[str, Any]:
-    """Per dialect, one statement that writes `columns` of one user's row, inserting it if it is new: a single
-    round trip where the ORM would read the row, then insert or update it."""
-    statements = {}
-    columns_of = table.__table__.c
-    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
-        statement = insert(table).values(platform=bindparam("platform"), workspace=bindparam("workspace"),
-                                         user_id=bindparam("user"),
-                                         **{c: bindparam(c, type_=columns_of[c].type) for c in columns})
-        statements[dialect] = statement.on_conflict_do_update(
-            index_elements=[columns_of.platform, columns_of.workspace, columns_of.user_id],
-            set_={c: statement.excluded[c] for c in columns})
-    return statements
 
 
 # What every message reads and writes, built once (building a statement costs several times the database's
@@ -51,17 +39,16 @@ def _upsert(table: type[DialogueStateRow] | type[PendingOfferRow], *columns: str
 # the turn commits, so a second message of the same person mid-form, worked on at once in another thread or
 # process, reads the state the first left, and neither answer is lost.
 _STATE = select(DialogueStateRow.state).where(*_of_user(DialogueStateRow)).with_for_update()
-_PUT_STATE = _upsert(DialogueStateRow, "state", "updated_at")
+_PUT_STATE = upsert(DialogueStateRow, keys=_USER_KEY, columns=("state", "updated_at"))
 _OFFER = select(PendingOfferRow.offer).where(*_of_user(PendingOfferRow))
-_PUT_OFFER = _upsert(PendingOfferRow, "offer", "offered_at")
+_PUT_OFFER = upsert(PendingOfferRow, keys=_USER_KEY, columns=("offer", "offered_at"))
 _TAKE_OFFER = delete(PendingOfferRow).where(*_of_user(PendingOfferRow)).returning(PendingOfferRow.offer)
 _NOTICE = select(PrivacyNoticeSeenRow.staff_id).where(PrivacyNoticeSeenRow.staff_id == bindparam("staff_id"))
 # The first sighting decided by the primary key: two first messages of one person worked on at once would both
 # find no row, and the second insert would fail and lose that turn.
-_FIRST_NOTICE = {dialect: insert(PrivacyNoticeSeenRow).values(
+_FIRST_NOTICE = per_dialect(lambda insert: insert(PrivacyNoticeSeenRow).values(
     staff_id=bindparam("staff_id"), seen_at=bindparam("seen_at", type_=PrivacyNoticeSeenRow.__table__.c.seen_at.type))
-    .on_conflict_do_nothing().returning(PrivacyNoticeSeenRow.staff_id)
-    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
+    .on_conflict_do_nothing().returning(PrivacyNoticeSeenRow.staff_id))
 
 
 class DatabaseDialogueStateStore:

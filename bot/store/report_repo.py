@@ -110,11 +110,7 @@ class ReportRepository:
         """The report; with `lock`, its row stays locked until the transaction ends (PostgreSQL; SQLite's one
         writer already serialises), so a change made from it (an acknowledgement, a closure, an approval) cannot
         overwrite one made meanwhile by another person or an escalation sweep."""
-        if not lock:
-            row = self._row(reference)
-        else:
-            row = self._session.scalars(select(ReportRow).where(ReportRow.reference == reference)
-                                        .with_for_update().execution_options(populate_existing=True)).first()
+        row = self._row(reference, lock=lock)
         return _record(row) if row else None
 
     def list(self, *, school_id: str | None = None) -> list[ReportRecord]:
@@ -162,8 +158,11 @@ class ReportRepository:
         self._session.delete(row)
         self._session.flush()
 
-    def _row(self, reference: str) -> ReportRow | None:
-        return self._session.scalars(select(ReportRow).where(ReportRow.reference == reference)).first()
+    def _row(self, reference: str, *, lock: bool = False) -> ReportRow | None:
+        query = select(ReportRow).where(ReportRow.reference == reference)
+        if lock:  # and read afresh: this session may hold the row as it was before the lock was taken
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self._session.scalars(query).first()
 
 
 class AuditRepository:
