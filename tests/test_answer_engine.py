@@ -388,13 +388,23 @@ def test_naming_oneself_is_not_impersonation(engine: AnswerEngine) -> None:
     assert "cyberbullying" not in engine.vocabulary.expand("i want to blog using my name, is that ok")
 
 
-def test_dense_scores_are_the_sparse_ones_in_order() -> None:
-    """`Postings.dense` (every vector, by position) and `search` (those sharing a term) agree exactly."""
-    postings = Postings([{"a": 0.6, "b": 0.8}, {"c": 1.0}, {"b": 0.28, "c": 0.96}, {}])
-    query = {"b": 0.6, "c": 0.8}
-    sparse = postings.search(query)
-    assert postings.dense(query) == [sparse.get(n, 0.0) for n in range(4)]
-    assert sorted(sparse) == [0, 1, 2] and postings.dense({"z": 1.0}) == [0.0] * 4
+def test_postings_score_as_a_loop_adding_up_each_shared_term_would() -> None:
+    """`Postings.dense` gives every vector's cosine by position, the very floats a term-by-term loop makes (the
+    engine's answers must not shift with how the sums are done); `search` only those sharing a term."""
+    vectors = [{"a": 0.6, "b": 0.8}, {"c": 1.0}, {"b": 0.28, "c": 0.96}, {}, {"a": 1.0}]
+    postings = Postings(vectors)
+    query = {"b": 0.6, "c": 0.8, "z": 0.1}
+    looped = []
+    for vec in vectors:
+        score = 0.0
+        for term, weight in query.items():
+            if term in vec:
+                score += weight * vec[term]
+        looped.append(score)
+    assert postings.dense(query).tolist() == looped
+    assert postings.search(query) == {0: looped[0], 1: looped[1], 2: looped[2]}
+    assert postings.dense({"z": 1.0}).tolist() == [0.0] * 5 and postings.search({}) == {}
+    assert Postings([]).dense({"a": 1.0}).tolist() == []
 
 
 def test_the_vocabulary_finds_phrases_of_every_length_once_and_shortest_first() -> None:

@@ -23,6 +23,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from bot.answer.index import Postings, TfIdfIndex, Vector, features
 from bot.answer.intents import Intent
 from bot.answer.messages import Messages
@@ -196,14 +198,14 @@ class AnswerEngine:
                 self._by_topic[t].append(n)
         example_feats: list[list[str]] = []
         self._example_intent: list[int] = []
-        self._example_runs: list[tuple[int, int]] = []  # each intent's examples are one run of the index
+        starts: list[int] = []  # each intent's examples are one run of the index, starting here
         for n, intent in enumerate(intents):
-            start = len(example_feats)
+            starts.append(len(example_feats))
             for e in intent.examples:
                 example_feats.append(self._prepare(e, spell=False).feats)
                 self._example_intent.append(n)
-            self._example_runs.append((start, len(example_feats)))
         self._example_index = TfIdfIndex(example_feats)
+        self._run_starts = np.array(starts, dtype=np.intp)
         # each intent's centroid, searched by a question's terms: one pass, not a cosine per intent
         self._centroids = Postings([self._centroid(n) for n in range(len(intents))])
         # The intent's description of its clauses counts twice as much as its examples.
@@ -269,13 +271,15 @@ class AnswerEngine:
         part only for a question `anchored` in online life: read in the policies' words, "the boiler in block
         C" is about blocking websites."""
         qvec = self._example_index.vector(query.feats)
-        examples = self._example_index.dense(qvec)
-        best = [max(examples[start:end], default=0.0) for start, end in self._example_runs]
-        scores = [0.65 * b + 0.35 * c for b, c in zip(best, self._centroids.dense(qvec), strict=True)]
+        scores = 0.65 * self._best_examples(self._example_index.dense(qvec)) + 0.35 * self._centroids.dense(qvec)
         if anchored:
-            fits = self._described.dense(self._clause_vector(query))
-            scores = [score + ABOUT_MATCH * fit for score, fit in zip(scores, fits, strict=True)]
-        return sorted(((score, n) for n, score in enumerate(scores) if score > 0), reverse=True)
+            scores += ABOUT_MATCH * self._described.dense(self._clause_vector(query))
+        return sorted(((score, n) for n, score in enumerate(scores.tolist()) if score > 0), reverse=True)
+
+    def _best_examples(self, examples: np.ndarray) -> np.ndarray:
+        """Each intent's best example score: the maximum over its run of the example index (every intent has
+        examples: its file must give three or more)."""
+        return np.maximum.reduceat(examples, self._run_starts)
 
     def _clause_vector(self, query: _Prepared) -> Vector:
         """The query's vector in the clauses' index: several steps of one answer read it, so it is made once."""
