@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.answer.build import build_engine
+from bot.core import heap
 from bot.core.replies import Reply, Summary, Text
 from bot.core.service import ChatService, PlatformUser, build_chat_service
 from bot.forms.engine import DialogueEngine
@@ -217,3 +219,16 @@ def test_a_stranger_joining_is_pending_not_staff(service: ChatService) -> None:
     outcome = service.member_joined(PlatformUser("slack", "T1", "U0STRANGE", email="x@elsewhere.example", name="X"))
     assert not outcome.matched and outcome.staff.status == StaffStatus.PENDING
     assert service.identify(PlatformUser("slack", "T1", "U0STRANGE")) is None
+
+
+def test_what_a_web_process_built_at_start_up_is_left_out_of_later_collections() -> None:
+    """`heap.settle`, called by both web processes before serving: the engine and the rest built at start-up
+    are frozen, so a full collection under load no longer walks them (bot.core.heap)."""
+    built = [{"clause": n} for n in range(20_000)]
+    heap.settle()
+    try:
+        assert gc.get_freeze_count() >= len(built)
+        collected = {id(item) for item in gc.get_objects(generation=2)}
+        assert not any(id(item) in collected for item in built)
+    finally:
+        gc.unfreeze()

@@ -30,6 +30,7 @@ from bot.channels.slack.app import SlackChannel
 from bot.channels.slack.deliver import SlackDeliverer, Throttle
 from bot.channels.slack.socket_lock import lock_path, single_socket
 from bot.channels.slack.web_api import KeptAliveWebClient
+from bot.core import heap
 from bot.core.channel_messages import channel_messages
 from bot.core.service import ChatService, build_chat_service, turn_threads
 from bot.errors import PolicybotError
@@ -149,6 +150,7 @@ def _run(settings: SlackSettings, *, port: int | None) -> int:
         sync_from_school(store, config=config)
         service = build_chat_service(store, config=config, engine=engine, deliverer=deliverer, channel="slack")
         app = build_app(service, client=client, signing_secret=settings.signing_secret, deliverer=deliverer)
+        heap.settle()
         with draining(service):
             if port is None:
                 return _serve_socket_mode(app, str(settings.app_token))

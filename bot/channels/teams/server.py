@@ -30,6 +30,7 @@ from bot.channels.teams.connectors import KeptClientsAuthentication
 from bot.channels.teams.deliver import Backoff, TeamsDeliverer, send_text
 from bot.channels.teams.messages import TeamsMessages, teams_messages
 from bot.channels.teams.msrest_retry import speed_up_retry_policy
+from bot.core import heap
 from bot.core.delivery import DrainResult
 from bot.core.service import ChatService, build_chat_service, turn_threads
 from bot.errors import PolicybotError
@@ -180,7 +181,9 @@ def serve_teams(port: int | None = None) -> int:
         sync_from_school(store, config=config)
 
         async def make_app() -> web.Application:
-            return (await build_teams_app(store, config=config, engine=engine, settings=settings)).app
+            app = (await build_teams_app(store, config=config, engine=engine, settings=settings)).app
+            heap.settle()
+            return app
 
         web.run_app(make_app(), port=port, print=None)
     return 0
