@@ -302,6 +302,26 @@ def test_a_throttled_reply_is_retried_with_backoff(teams: Teams) -> None:
     teams.run(scenario)
 
 
+@pytest.mark.parametrize(("body", "content_type", "status"), [
+    (b"{not json", "application/json", 400),
+    (b"", "application/json", 400),
+    (b"[1, 2]", "application/json", 400),
+    (b'"a string"', "application/json; charset=utf-8", 400),
+    (b'{"text": "an object with no type"}', "application/json", 400),
+    (b'{"type": "message", "timestamp": "never"}', "application/json", 400),
+    (b'{"type": "message", "text": "hello"}', "text/plain", 415),
+], ids=["not-json", "empty", "array", "string", "no-type", "bad-timestamp", "not-json-content"])
+def test_a_body_that_is_no_activity_is_refused_saying_why_and_the_bot_carries_on(
+        teams: Teams, body: bytes, content_type: str, status: int) -> None:
+    async def scenario(session: Session) -> None:
+        response = await session.client.post("/api/messages", data=body, headers={"Content-Type": content_type})
+        assert response.status == status and "activity" in await response.text()
+        assert teams.connector.requests == []  # nothing answered
+        assert await session.say(R_AHMED, "can I follow a parent on facebook?")  # and the next message is
+
+    teams.run(scenario)
+
+
 def test_with_an_app_id_a_request_without_a_bot_framework_token_is_refused(teams: Teams) -> None:
     teams.settings = TeamsSettings(app_id="00000000-0000-4000-8000-00000000b07a", app_password="secret")
 

@@ -1,8 +1,8 @@
 """`policybot serve teams`: the Teams web process (DESIGN.md) at `/api/messages`.
 
-Bot Framework's `CloudAdapter` receives activities and sends replies to the activity's `serviceUrl`. With
-`MICROSOFT_APP_ID` and `MICROSOFT_APP_PASSWORD` set it checks the Bot Framework token on every request and
-signs what it sends (single-tenant when `MICROSOFT_APP_TENANT_ID` is set too); with no app id it runs in
+The activity POSTed is read in one pass (`_activity_of`), and Bot Framework's `CloudAdapter` runs the turn and
+sends replies to the activity's `serviceUrl`. With `MICROSOFT_APP_ID` and `MICROSOFT_APP_PASSWORD` set it checks
+the Bot Framework token on every request and signs what it sends (single-tenant when `MICROSOFT_APP_TENANT_ID` is set too); with no app id it runs in
 local mode, as the Bot Framework allows for local testing: no token is checked or fetched, so nothing but
 the replies themselves leaves the machine.
 
@@ -21,8 +21,10 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
 
 from bot.answer.engine import AnswerEngine
 from bot.channels.teams.bot import PLATFORM, PolicyTeamsBot
@@ -30,6 +32,7 @@ from bot.channels.teams.connectors import KeptClientsAuthentication
 from bot.channels.teams.deliver import Backoff, TeamsDeliverer, send_text
 from bot.channels.teams.messages import TeamsMessages, teams_messages
 from bot.channels.teams.msrest_retry import speed_up_retry_policy
+from bot.channels.teams.wire import deserialized
 from bot.core import heap
 from bot.core.delivery import DrainResult
 from bot.core.service import ChatService, build_chat_service, turn_threads
@@ -127,8 +130,14 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
     adapter.on_turn_error = on_error
 
     async def on_messages(request: web.Request) -> web.StreamResponse:
-        response = await adapter.process(request, bot)
-        return response or web.Response(status=201)
+        activity = await _activity_of(request)
+        try:
+            invoked = await adapter.process_activity(request.headers.get("Authorization", ""), activity, bot.on_turn)
+        except PermissionError:  # no valid Bot Framework token (with an app id set)
+            raise web.HTTPUnauthorized from None
+        if invoked:
+            return web.json_response(data=serializer_helper(invoked.body), status=invoked.status)
+        return web.Response(status=201)
 
     async def close_connectors(_: web.Application) -> None:
         await authentication.close()
@@ -140,6 +149,22 @@ async def build_teams_app(store: Store, *, config: SchoolConfig, engine: AnswerE
     if drain_every is not None:
         app.cleanup_ctx.append(_drain_loop(teams, every=drain_every))
     return teams
+
+
+async def _activity_of(request: web.Request) -> Activity:
+    """The activity POSTed, as botbuilder's `CloudAdapter.process` reads it (a JSON body, an Activity with a
+    type) but in one pass (`wire.deserialized`, five times faster than msrest); a body that is none is refused
+    with a status saying why, where botbuilder's reading failed with a 500 and a stack trace in the log."""
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        raise web.HTTPUnsupportedMediaType(text="an activity is sent as application/json")
+    try:
+        body = await request.json()
+        activity = deserialized(Activity, body) if isinstance(body, dict) else None
+    except (ValueError, DeserializationError):  # not JSON (JSONDecodeError is a ValueError), or not an activity
+        activity = None
+    if activity is None or not activity.type:
+        raise web.HTTPBadRequest(text="the body is not a Bot Framework activity")
+    return activity
 
 
 def _drain_loop(teams: TeamsApp, *, every: float) -> Callable[[web.Application], AsyncIterator[None]]:
