@@ -2,9 +2,9 @@
 
 The activity POSTed is read in one pass (`_activity_of`), and Bot Framework's `CloudAdapter` runs the turn and
 sends replies to the activity's `serviceUrl`. With `MICROSOFT_APP_ID` and `MICROSOFT_APP_PASSWORD` set it checks
-the Bot Framework token on every request and signs what it sends (single-tenant when `MICROSOFT_APP_TENANT_ID` is set too); with no app id it runs in
-local mode, as the Bot Framework allows for local testing: no token is checked or fetched, so nothing but
-the replies themselves leaves the machine.
+the Bot Framework token on every request and signs what it sends (single-tenant when `MICROSOFT_APP_TENANT_ID` is
+set too); with no app id it runs in local mode, as the Bot Framework allows for local testing: no token is checked
+or fetched, so nothing but the replies themselves leaves the machine.
 
 The answer to a message is sent in the same turn. The process also drains the outbox every few seconds
 (alerts, acknowledgements, reminders for other people), so a deployment with only `web` still delivers.
