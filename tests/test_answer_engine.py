@@ -10,13 +10,16 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
 
 from bot.answer.build import build_engine
 from bot.answer.engine import AnswerEngine, Contacts
 from bot.answer.index import Postings
 from bot.answer.messages import CONTACT_FIELDS
 from bot.answer.risk import RiskRules
-from bot.answer.text import Speller, Vocabulary
+from bot.answer.text import SPELLING_CUTOFF, STOP_WORDS, Speller, Vocabulary
 from bot.errors import ConfigError
 
 
@@ -413,6 +416,30 @@ def test_the_vocabulary_finds_phrases_of_every_length_once_and_shortest_first() 
     assert vocabulary.expand("a kid added me on insta then fb") == ["facebook", "instagram", "pupil contact"]
     assert vocabulary.expand("he sent a friend") == []  # a phrase cut short by the end of the text is no match
     assert vocabulary.expand("") == []
+
+
+KNOWN = build_engine()._speller._choices  # the words the shipped engine corrects towards
+_LETTERS = st.sampled_from("abcdefghijklmnopqrstuvwxyz")
+
+
+@st.composite
+def _misspelt(draw: st.DrawFn) -> str:
+    """A known word with a letter dropped, added or changed, or a string of letters of any length."""
+    word = draw(st.sampled_from(KNOWN))
+    at = draw(st.integers(0, len(word) - 1))
+    return draw(st.sampled_from([word[:at] + word[at + 1:], word[:at] + draw(_LETTERS) + word[at:],
+                                 word[:at] + draw(_LETTERS) + word[at + 1:],
+                                 "".join(draw(st.lists(_LETTERS, min_size=4, max_size=25)))]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=_misspelt())
+def test_the_speller_finds_the_match_a_comparison_with_every_known_word_finds(word: str) -> None:
+    """The speller compares a word only with known words of a length that can reach the cutoff: the correction is
+    the one comparing it with every known word gives (the first best)."""
+    assume(len(word) >= 4 and word not in KNOWN and word not in STOP_WORDS)  # words the speller leaves alone
+    best = process.extractOne(word, KNOWN, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
+    assert Speller(KNOWN).correct(word) == (best[0] if best else word)
 
 
 def test_the_speller_remembers_a_bounded_number_of_corrections() -> None:
