@@ -20,7 +20,6 @@ where a string belongs, say, which msrest converts) is left to msrest the same w
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar
@@ -136,12 +135,12 @@ def _read(value: Any, kind: str, dependencies: dict[str, type]) -> Any:
     if value is None:
         return None
     if kind == "str":
-        return _text(value)
+        if type(value) is not str:
+            raise NotPlain(kind)  # msrest would write it out with str()
+        return value
     if kind in _NUMBERS:
         return _number(value, kind)
     if kind == "iso-8601":
-        if isinstance(value, datetime):
-            return value
         try:
             return Deserializer.deserialize_iso(value)
         except (DeserializationError, ValueError, TypeError) as exc:
